@@ -1,0 +1,37 @@
+"""Analysis layer: hysteresis fingerprints from sampled arrays (no simulator here).
+
+Importing this package does not import matplotlib; :func:`plot_hysteresis` imports it
+on its first call.
+"""
+
+from memspice.analysis.fingerprints import (
+    Crossings,
+    Fingerprint,
+    FingerprintVerdicts,
+    fingerprint,
+    judge,
+    last_period,
+    lobe_area,
+    lobe_area_norm,
+    lobe_areas,
+    pinch_ratio,
+    zero_crossings,
+)
+from memspice.analysis.plots import format_frequency, plot_hysteresis, si_prefix
+
+__all__ = [
+    "Crossings",
+    "Fingerprint",
+    "FingerprintVerdicts",
+    "fingerprint",
+    "format_frequency",
+    "judge",
+    "last_period",
+    "lobe_area",
+    "lobe_area_norm",
+    "lobe_areas",
+    "pinch_ratio",
+    "plot_hysteresis",
+    "si_prefix",
+    "zero_crossings",
+]

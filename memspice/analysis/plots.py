@@ -1,0 +1,183 @@
+"""Figures of the hysteresis fingerprints.
+
+matplotlib is imported inside the plotting function, never at module import, so that
+``import memspice.analysis`` stays cheap. Figures are built on
+:class:`matplotlib.figure.Figure` directly (no pyplot global state) and rendered by Agg.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from memspice.analysis.fingerprints import Fingerprint
+from memspice.errors import ParameterError
+
+#: SI prefixes by power of ten, as exact float literals (``10.0 ** -6`` need not be ``1e-06``).
+_SI_PREFIXES: dict[int, tuple[float, str]] = {
+    -15: (1e-15, "f"),
+    -12: (1e-12, "p"),
+    -9: (1e-9, "n"),
+    -6: (1e-6, "µ"),
+    -3: (1e-3, "m"),
+    0: (1.0, ""),
+    3: (1e3, "k"),
+    6: (1e6, "M"),
+    9: (1e9, "G"),
+    12: (1e12, "T"),
+}
+
+
+def si_prefix(value: float) -> tuple[float, str]:
+    """The SI prefix that shows ``value`` with a mantissa in ``[1, 1000)``.
+
+    Returns ``(scale, prefix)`` such that ``value / scale`` is displayed with ``prefix``,
+    e.g. ``si_prefix(2.5e-5) == (1e-6, "µ")``. Clamped to femto … tera; 0 and non-finite
+    values get ``(1.0, "")``. For display only: ``M`` here is mega, never a SPICE suffix.
+    """
+    magnitude = abs(float(value))
+    if magnitude == 0.0 or not math.isfinite(magnitude):
+        return 1.0, ""
+    # The small nudge keeps exact powers such as 1e3 (log10 = 2.9999999999999996) on the
+    # right side of the boundary.
+    exponent = 3 * math.floor(math.log10(magnitude) / 3 + 1e-9)
+    return _SI_PREFIXES[min(max(exponent, -15), 12)]
+
+
+def format_frequency(f_hz: float) -> str:
+    """A frequency as text with an SI prefix: ``1 Hz``, ``10 Hz``, ``1 kHz``, ``2.5 MHz``."""
+    scale, prefix = si_prefix(f_hz)
+    return f"{f_hz / scale:.4g} {prefix}Hz"
+
+
+def _write_atomically(figure: object, path: Path, *, dpi: int) -> None:
+    """Save ``figure`` to a temporary file beside ``path``, then rename it onto ``path``.
+
+    A reader never sees a half-written image, and a failed save leaves no stray file.
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        # The format is given explicitly: the temporary name must not decide it.
+        figure.savefig(tmp_name, dpi=dpi, format=path.suffix.lstrip(".").lower() or "png")  # type: ignore[attr-defined]
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def plot_hysteresis(
+    loops: Sequence[tuple[float, ArrayLike, ArrayLike]],
+    fingerprints: Sequence[Fingerprint],
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    state_label: str | None = None,
+    dpi: int = 150,
+) -> Path:
+    """Draw the pinched loops and the lobe-area trend side by side, and save the figure.
+
+    Left panel: the V–I Lissajous loop of the last period at each frequency, current in
+    an automatically chosen SI unit. Right panel: normalised lobe area against frequency
+    on log–log axes, with a slope −1 guide through the highest frequency.
+
+    Parameters
+    ----------
+    loops:
+        ``(freq_hz, v_V, i_A)`` per frequency; ``v_V`` and ``i_A`` are one period, each of
+        shape ``(n_k,)``.
+    fingerprints:
+        The :class:`Fingerprint` of each frequency (only ``freq_hz`` and ``lobe_area_norm``
+        are drawn; points with zero area cannot sit on a log axis and are left out).
+    path:
+        Output image; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
+    title:
+        Figure title.
+    state_label:
+        Optional note drawn in the left panel (e.g. the device model and initial state).
+    dpi:
+        Resolution of raster output.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    if not loops:
+        raise ParameterError("loops is empty; pass at least one (freq_hz, v_V, i_A) loop to plot")
+    prepared: list[tuple[float, np.ndarray, np.ndarray]] = []
+    for k, (freq_hz, v, i) in enumerate(loops):
+        v_arr, i_arr = np.asarray(v, dtype=float), np.asarray(i, dtype=float)
+        if v_arr.ndim != 1 or v_arr.shape != i_arr.shape:
+            raise ParameterError(
+                f"loops[{k}]: v_V and i_A must be 1-D arrays of the same length; "
+                f"got shapes {v_arr.shape} and {i_arr.shape}"
+            )
+        prepared.append((float(freq_hz), v_arr, i_arr))
+    prepared.sort(key=lambda loop: loop[0])
+    out_path = Path(path)
+
+    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+
+    figure = Figure(figsize=(11.0, 4.5), layout="constrained")
+    ax_loop, ax_area = figure.subplots(1, 2)
+
+    i_peak = max(float(np.max(np.abs(i_arr), initial=0.0)) for _, _, i_arr in prepared)
+    i_scale, i_prefix = si_prefix(i_peak)
+    colours = _colours(len(prepared))
+    for (freq_hz, v_arr, i_arr), colour in zip(prepared, colours):
+        # Repeat the first sample so the drawn loop is closed.
+        ax_loop.plot(
+            np.r_[v_arr, v_arr[:1]],
+            np.r_[i_arr, i_arr[:1]] / i_scale,
+            color=colour,
+            linewidth=1.2,
+            label=format_frequency(freq_hz),
+        )
+    ax_loop.axhline(0.0, color="0.6", linewidth=0.6)
+    ax_loop.axvline(0.0, color="0.6", linewidth=0.6)
+    ax_loop.set_xlabel("Voltage across device (V)")
+    ax_loop.set_ylabel(f"Current ({i_prefix}A)")
+    ax_loop.set_title("I–V loops, last period")
+    ax_loop.legend(title="Drive frequency", fontsize="small")
+    if state_label:
+        ax_loop.text(
+            0.02, 0.98, state_label, transform=ax_loop.transAxes, va="top", ha="left",
+            fontsize="small", bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
+        )
+
+    points = sorted((fp.freq_hz, fp.lobe_area_norm) for fp in fingerprints if fp.lobe_area_norm > 0)
+    if points:
+        freqs, areas = np.array(points).T
+        ax_area.loglog(freqs, areas, marker="o", color="C0", label="simulated")
+        if freqs.size >= 2:
+            guide_f = np.array([freqs[-2], freqs[-1]])
+            ax_area.loglog(
+                guide_f, areas[-1] * freqs[-1] / guide_f, linestyle="--", color="0.5",
+                label="slope −1 (ideal memristor)",
+            )
+        ax_area.legend(fontsize="small")
+    ax_area.set_xlabel("Frequency (Hz)")
+    ax_area.set_ylabel("Normalised lobe area A/(V_max·I_max)")
+    ax_area.set_title("Lobe area vs frequency")
+    ax_area.grid(True, which="both", linewidth=0.4, alpha=0.5)
+
+    figure.suptitle(title)
+    _write_atomically(figure, out_path, dpi=dpi)
+    return out_path
+
+
+def _colours(count: int) -> list[tuple[float, float, float, float]]:
+    """``count`` colours from viridis, low frequency dark, high frequency light."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(x) for x in np.linspace(0.0, 0.85, count)]

@@ -1,0 +1,1 @@
+"""End-to-end studies: a config dataclass, a function returning results, a report writer."""

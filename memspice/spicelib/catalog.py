@@ -1,0 +1,244 @@
+"""The model catalog: every memristor model's parameters, units, ranges and equations, in one place.
+
+A model is data (:class:`MemristorModel`) plus one function that turns validated parameter
+values into equations (:class:`ModelEquations`). :func:`memristor_subcircuit` renders any
+model into the same ngspice subcircuit shape, in the style of a Verilog-A compact model::
+
+    .subckt memspice_<model>[_<variant>] pos neg params: ...
+    .func ...                      helper functions of the model (readable equations)
+    Bmem pos neg I=<i(v, x)>       the device current, pos -> neg
+    Cstate xstate 0 1 ic={x0}      the state x is the voltage of a 1 F capacitor ...
+    Bstate 0 xstate I=<dx/dt>      ... charged at dx/dt, so V(xstate) = x(t)
+    .ends
+
+Keeping the state on a node means it is saved with the waveforms and restored with an
+initial condition (``ic=`` / ``.ic``), which co-simulation loops rely on.
+
+Adding a model is one change: write its equations function and one ``register(...)`` call
+(see :mod:`memspice.spicelib.memristors`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Mapping
+
+from memspice.errors import ParameterError
+from memspice.netlist import (
+    BehaviouralSource,
+    Capacitor,
+
+    Expr,
+    Function,
+    SubcircuitDefinition,
+)
+
+ParamValue = float | str
+
+#: The subcircuit's pins (positive current flows into ``pos``) and its state node.
+PINS = ("pos", "neg")
+STATE_NODE = "xstate"
+#: Conductance (S) from the state node to its initial value: gives the node a DC path so
+#: operating points are not singular, yet with 1 F its time constant is 1e12 s.
+STATE_LEAK_S = 1e-12
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: SI default, unit, allowed range (or choices), one-line doc."""
+
+    name: str
+    default: ParamValue
+    unit: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+
+    @property
+    def is_choice(self) -> bool:
+        """True for word-valued parameters that select a variant of the equations."""
+        return bool(self.choices)
+
+    def range_text(self) -> str:
+        """The allowed values as a human reads them, e.g. ``(0, 1e+09] Ω`` or ``one of none, biolek``."""
+        if self.is_choice:
+            return "one of " + ", ".join(self.choices)
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        left = "(" if self.low is None or self.low_open else "["
+        right = ")" if self.high is None or self.high_open else "]"
+        return f"{left}{low}, {high}{right}" + (f" {self.unit}" if self.unit else "")
+
+    def validate(self, value: object, *, model: str) -> ParamValue:
+        """Return ``value`` checked against this parameter's type and range, or raise ParameterError."""
+        where = f"{model}.{self.name}"
+        if self.is_choice:
+            if not isinstance(value, str) or value.lower() not in self.choices:
+                raise ParameterError(f"{where}={value!r} is not allowed; use {self.range_text()}")
+            return value.lower()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{where}={value!r} is not a number; allowed {self.range_text()}")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ParameterError(f"{where}={value!r} is not finite; allowed {self.range_text()}")
+        too_low = self.low is not None and (number < self.low or (self.low_open and number == self.low))
+        too_high = self.high is not None and (number > self.high or (self.high_open and number == self.high))
+        if too_low or too_high:
+            raise ParameterError(f"{where}={number:g} is outside the allowed range {self.range_text()}")
+        return number
+
+
+@dataclass(frozen=True)
+class HysteresisDrive:
+    """The drive a model's hysteresis study uses by default: kind, amplitude (V or A), frequencies (Hz)."""
+
+    kind: Literal["voltage", "current"]
+    amplitude: float
+    freqs_hz: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ModelEquations:
+    """A model's equations as ngspice expressions of ``V(pos,neg)`` and the state ``V(xstate)``."""
+
+    current: str
+    state_rate: str
+    functions: tuple[Function, ...] = ()
+    comments: tuple[str, ...] = ()
+
+
+EquationsBuilder = Callable[[Mapping[str, ParamValue]], ModelEquations]
+ConstraintCheck = Callable[[Mapping[str, ParamValue]], None]
+
+
+@dataclass(frozen=True)
+class MemristorModel:
+    """A memristor compact model: catalog data plus the function that writes its equations.
+
+    ``state_initial`` names the parameter that holds the state at t = 0 (``x0`` or ``q0``-like).
+    ``state_bounds`` are the physical bounds of the state (None where it is unbounded, e.g. charge).
+    """
+
+    name: str
+    title: str
+    kind: str
+    citation: str
+    doc: str
+    state_name: str
+    state_unit: str
+    state_initial: str
+    state_bounds: tuple[float, float] | None
+    parameters: tuple[Parameter, ...]
+    equations: EquationsBuilder
+    drive: HysteresisDrive
+    constraints: ConstraintCheck | None = None
+    traps: str = ""
+    _by_name: dict[str, Parameter] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {p.name: p for p in self.parameters})
+        if self.state_initial not in self._by_name:
+            raise ValueError(f"model {self.name}: state_initial {self.state_initial!r} is not a parameter")
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called ``name``; ParameterError listing the known names otherwise."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(self._by_name)
+            raise ParameterError(f"model {self.name!r} has no parameter {name!r}; its parameters are: {known}") from None
+
+    def defaults(self) -> dict[str, ParamValue]:
+        """Every parameter at its default value."""
+        return {p.name: p.default for p in self.parameters}
+
+    def resolve(self, overrides: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
+        """Defaults updated by ``overrides``, every value range-checked, cross-parameter rules applied."""
+        values: dict[str, object] = dict(self.defaults())
+        for key, value in (overrides or {}).items():
+            self.parameter(key)
+            values[key] = value
+        checked = {p.name: p.validate(values[p.name], model=self.name) for p in self.parameters}
+        if self.constraints is not None:
+            self.constraints(checked)
+        return checked
+
+    def subcircuit_name(self, values: Mapping[str, ParamValue]) -> str:
+        """``memspice_<model>`` plus one suffix per word-valued parameter (each variant is its own subcircuit)."""
+        suffix = "".join(f"_{values[p.name]}" for p in self.parameters if p.is_choice)
+        return f"memspice_{self.name}{suffix}"
+
+    def numeric(self, values: Mapping[str, ParamValue]) -> dict[str, float]:
+        """Only the numeric parameters (those passed to the subcircuit instance)."""
+        return {p.name: float(values[p.name]) for p in self.parameters if not p.is_choice}
+
+
+def memristor_subcircuit(model: MemristorModel, values: Mapping[str, ParamValue]) -> SubcircuitDefinition:
+    """Render ``model`` with resolved ``values`` as an ngspice subcircuit (pins ``pos neg``)."""
+    equations = model.equations(values)
+    numeric = model.numeric(values)
+    x0 = model.state_initial
+    header = [
+        f"{model.title} ({model.kind})",
+        model.citation,
+        f"state {model.state_name} [{model.state_unit}] = V({STATE_NODE}); current flows pos -> neg",
+        *equations.comments,
+    ]
+    elements = (
+        BehaviouralSource("mem", "pos", "neg", Expr(equations.current)),
+        Capacitor("state", STATE_NODE, "0", 1.0, ic_v=Expr(x0)),
+        BehaviouralSource(
+            "state", "0", STATE_NODE,
+            Expr(f"{equations.state_rate} - {STATE_LEAK_S:g}*(V({STATE_NODE})-{x0})"),
+        ),
+    )
+    return SubcircuitDefinition(
+        name=model.subcircuit_name(values),
+        pins=PINS,
+        params=numeric,
+        elements=elements,
+        functions=equations.functions,
+        comments=tuple(header),
+    )
+
+
+
+
+_REGISTRY: dict[str, MemristorModel] = {}
+
+
+def register(model: MemristorModel) -> MemristorModel:
+    """Add ``model`` to the catalog (names must be unique and safe as SPICE names)."""
+    if model.name in _REGISTRY:
+        raise ValueError(f"memristor model {model.name!r} is registered twice")
+    for parameter in model.parameters:
+        if parameter.name in PINS or parameter.name == STATE_NODE:
+            raise ValueError(f"model {model.name}: parameter {parameter.name!r} collides with a node name")
+        if not parameter.is_choice:
+            parameter.validate(parameter.default, model=model.name)
+    _REGISTRY[model.name] = model
+    return model
+
+
+def get_model(name: str) -> MemristorModel:
+    """The model called ``name``; ParameterError listing the catalog otherwise."""
+    _load_models()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ParameterError(f"unknown memristor model {name!r}; available: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def all_models() -> list[MemristorModel]:
+    """Every model in the catalog, sorted by name."""
+    _load_models()
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
+def _load_models() -> None:
+    # Imported lazily so the catalog module itself has no import-time side effects.
+    import memspice.spicelib.memristors  # noqa: F401

@@ -1,0 +1,227 @@
+"""The memristor models of the catalog: Chua's ideal memristor, HP linear ion drift, VTEAM.
+
+Each model is one equations function plus one ``register`` call. Equations are ngspice
+expressions of ``V(pos,neg)`` (the device voltage, V) and ``V(xstate)`` (the state); the
+shared subcircuit shape is in :mod:`memspice.spicelib.catalog`.
+
+Numerical conventions shared by the models (the traps they avoid are listed per model):
+
+* ``sb(d)`` is a smooth step, 0.5·(1 + tanh(d / 1e-3)), used to stop a normalised state at
+  its bounds: ``bound(r, x)`` keeps a rate r that pushes x outward only while x is inside
+  [0, 1]. In the interior (|d| > 0.01) its effect is below e^-20; the state stays within
+  about 5e-3 of the bounds.
+* ``stp(z)`` is a smooth unit step of width 1 mV (Biolek's ``stp(-i)`` evaluated on the
+  voltage, which has the sign of the current because R(x) > 0); LTspice's hard ``stp()``
+  is a classic source of "timestep too small".
+* ``ramp(z)`` = max(z, 0) + 1e-3·ln(1 + e^(-|z|/1e-3)) is a softplus of width 1e-3 that is
+  exactly zero far below a threshold and needs no ``if``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from memspice.errors import ParameterError
+from memspice.netlist import Expr, Function
+from memspice.spicelib.catalog import (
+    HysteresisDrive,
+    MemristorModel,
+    ModelEquations,
+    ParamValue,
+    Parameter,
+    register,
+)
+
+V = "V(pos,neg)"
+X = "V(xstate)"
+
+_SOFT_BOUND = (
+    Function("clip", ("x",), Expr("min(max(x, 0), 1)")),
+    Function("sb", ("dist",), Expr("0.5*(1+tanh(dist/1e-3))")),
+    Function("bound", ("r", "x"), Expr("r*(u(r)*sb(1-x) + u(-r)*sb(x))")),
+)
+_SMOOTH_STEP = Function("stp", ("z",), Expr("0.5*(1+tanh(z/1e-3))"))
+_RAMP = Function("ramp", ("z",), Expr("max(z,0) + 1e-3*ln(1+exp(-abs(z)/1e-3))"))
+
+
+# --------------------------------------------------------------------------- Chua
+
+
+def _chua_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
+    current = f"{V}/mem(V(xstate))"
+    return ModelEquations(
+        current=current,
+        state_rate=current,
+        functions=(Function("mem", ("q",), Expr("r0*(1 + 1.25*pow(q/q0, 4))")),),
+        comments=("phi(q) = q + q^5/4 (scaled): M(q) = dphi/dq = r0*(1 + 1.25*(q/q0)^4); dq/dt = i",),
+    )
+
+
+CHUA = register(
+    MemristorModel(
+        name="chua",
+        title="Chua ideal charge-controlled memristor",
+        kind="ideal memristor, current-controlled",
+        citation="L. O. Chua, IEEE Trans. Circuit Theory 18(5):507, 1971; seed example phi(q) = q + q^5/4",
+        doc=(
+            "v = M(q)·i with M(q) = r0·(1 + 1.25·(q/q0)^4) and dq/dt = i: the constitutive relation "
+            "φ(q) = r0·(q + q^5/(4·q0^4)). The defaults (r0 = 1 Ω, q0 = 1 C) are the seed's example; "
+            "realistic devices scale r0 up and q0 down."
+        ),
+        state_name="q",
+        state_unit="C",
+        state_initial="q_init",
+        state_bounds=None,
+        parameters=(
+            Parameter("r0", 1.0, "Ω", "memristance at zero charge", low=0.0, high=1e12, low_open=True),
+            Parameter("q0", 1.0, "C", "charge scale of the quartic term", low=0.0, high=1e6, low_open=True),
+            Parameter("q_init", 0.0, "C", "charge at t = 0", low=-1e6, high=1e6),
+        ),
+        equations=_chua_equations,
+        drive=HysteresisDrive(kind="voltage", amplitude=1.0, freqs_hz=(0.1, 1.0, 10.0)),
+        traps="Charge is unbounded under a drive with a DC component; keep drives zero-mean.",
+    )
+)
+
+
+# --------------------------------------------------------------------------- HP linear ion drift
+
+_HP_WINDOWS = {
+    "none": "1",
+    "joglekar": "1 - pow(abs(2*x - 1), 2*p)",
+    "biolek": "1 - pow(abs(x - stp(-vm)), 2*p)",
+    "prodromakis": "j*(1 - pow(pow(x - 0.5, 2) + 0.75, p))",
+}
+
+
+def _hp_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
+    window = str(values["window"])
+    functions = (
+        *_SOFT_BOUND,
+        Function("rmem", ("x",), Expr("ron*clip(x) + roff*(1 - clip(x))")),
+        _SMOOTH_STEP,
+        Function("win", ("x", "vm"), Expr(_HP_WINDOWS[window])),
+    )
+    current = f"{V}/rmem({X})"
+    return ModelEquations(
+        current=current,
+        state_rate=f"bound(uv*ron/(d*d)*{current}*win({X},{V}), {X})",
+        functions=functions,
+        comments=(f"R(x) = ron*x + roff*(1-x); dx/dt = uv*ron/d^2 * i * f(x); window f = {window}",),
+    )
+
+
+def _hp_constraints(values: Mapping[str, ParamValue]) -> None:
+    if float(values["roff"]) <= float(values["ron"]):
+        raise ParameterError(
+            f"hp: roff={values['roff']:g} Ω must be greater than ron={values['ron']:g} Ω (roff is the OFF resistance)"
+        )
+
+
+HP = register(
+    MemristorModel(
+        name="hp",
+        title="HP linear ion drift memristor",
+        kind="generic memristor, current-controlled",
+        citation=(
+            "D. B. Strukov et al., Nature 453:80, 2008 (eqs. 1-2); windows: Joglekar & Wolf, Eur. J. Phys. 30:661, 2009; "
+            "Biolek et al., Radioengineering 18(2):210, 2009; Prodromakis et al., IEEE TED 58(9):3099, 2011"
+        ),
+        doc=(
+            "v = [ron·x + roff·(1 − x)]·i, dx/dt = uv·ron/d²·i·f(x), x = w/D ∈ [0, 1]. "
+            "Windows f: none = 1; joglekar 1 − (2x − 1)^(2p); biolek 1 − (x − stp(−i))^(2p); "
+            "prodromakis j·(1 − ((x − 0.5)² + 0.75)^p)."
+        ),
+        state_name="x",
+        state_unit="w/D",
+        state_initial="x0",
+        state_bounds=(0.0, 1.0),
+        parameters=(
+            Parameter("ron", 100.0, "Ω", "resistance of the fully doped device (x = 1)", low=0.0, high=1e12, low_open=True),
+            Parameter("roff", 16e3, "Ω", "resistance of the undoped device (x = 0); must exceed ron", low=0.0, high=1e12, low_open=True),
+            Parameter("d", 10e-9, "m", "device thickness D", low=0.0, high=1e-3, low_open=True),
+            Parameter("uv", 1e-14, "m²/(V·s)", "dopant mobility µv", low=0.0, high=1e-6, low_open=True),
+            Parameter("x0", 0.1, "", "initial normalised doped width w/D at t = 0", low=0.0, high=1.0),
+            Parameter("window", "none", "", "window function f(x)", choices=tuple(_HP_WINDOWS)),
+            Parameter("p", 1.0, "", "window exponent (Joglekar, Biolek, Prodromakis)", low=1.0, high=100.0),
+            Parameter("j", 1.0, "", "Prodromakis window scale", low=0.0, high=10.0, low_open=True),
+        ),
+        equations=_hp_equations,
+        drive=HysteresisDrive(kind="voltage", amplitude=1.0, freqs_hz=(1.0, 10.0, 100.0)),
+        constraints=_hp_constraints,
+        traps=(
+            "Without a window the state leaves [0, 1] (here it is stopped smoothly at the bounds). "
+            "Joglekar's window is zero at both bounds, so a device driven to a bound stays there "
+            "(boundary lock); Biolek's needs the current's sign, smoothed here over 1 mV."
+        ),
+    )
+)
+
+
+# --------------------------------------------------------------------------- VTEAM
+
+_VTEAM_RESISTANCE = {
+    "linear": "ron + (roff - ron)*clip(x)",
+    "exponential": "ron*exp(ln(roff/ron)*clip(x))",
+}
+
+
+def _vteam_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
+    form = str(values["r_form"])
+    functions = (
+        *_SOFT_BOUND,
+        Function("rmem", ("x",), Expr(_VTEAM_RESISTANCE[form])),
+        _RAMP,
+        Function(
+            "rate",
+            ("vm",),
+            Expr("(k_off*pow(ramp(vm/v_off - 1), alpha_off) + k_on*pow(ramp(vm/v_on - 1), alpha_on))/d"),
+        ),
+    )
+    return ModelEquations(
+        current=f"{V}/rmem({X})",
+        state_rate=f"bound(rate({V}), {X})",
+        functions=functions,
+        comments=(f"x = (w - w_on)/(w_off - w_on) = w/d; R(x) {form}; no motion for v_on < v < v_off",),
+    )
+
+
+def _vteam_constraints(values: Mapping[str, ParamValue]) -> None:
+    if float(values["roff"]) <= float(values["ron"]):
+        raise ParameterError(f"vteam: roff={values['roff']:g} Ω must be greater than ron={values['ron']:g} Ω")
+
+
+VTEAM = register(
+    MemristorModel(
+        name="vteam",
+        title="VTEAM voltage threshold adaptive memristor",
+        kind="generic memristor, voltage-controlled",
+        citation="S. Kvatinsky et al., IEEE TCAS-II 62(8):786, 2015 (eqs. 1-3)",
+        doc=(
+            "i = v/R(x); dx/dt = [k_off·(v/v_off − 1)^α_off for v > v_off; k_on·(v/v_on − 1)^α_on for v < v_on; "
+            "0 between]/d, x = w/d ∈ [0, 1] (x = 1: OFF). R(x) linear ron + (roff − ron)·x or exponential "
+            "ron·exp(ln(roff/ron)·x)."
+        ),
+        state_name="x",
+        state_unit="w/D",
+        state_initial="x0",
+        state_bounds=(0.0, 1.0),
+        parameters=(
+            Parameter("ron", 50.0, "Ω", "ON resistance (x = 0)", low=0.0, high=1e12, low_open=True),
+            Parameter("roff", 1e3, "Ω", "OFF resistance (x = 1); must exceed ron", low=0.0, high=1e12, low_open=True),
+            Parameter("d", 3e-9, "m", "state range w_off − w_on", low=0.0, high=1e-3, low_open=True),
+            Parameter("k_on", -10.0, "m/s", "ON switching rate (negative)", low=-1e9, high=0.0, high_open=True),
+            Parameter("k_off", 5e-4, "m/s", "OFF switching rate (positive)", low=0.0, high=1e9, low_open=True),
+            Parameter("alpha_on", 3.0, "", "ON nonlinearity exponent", low=1.0, high=20.0),
+            Parameter("alpha_off", 1.0, "", "OFF nonlinearity exponent", low=1.0, high=20.0),
+            Parameter("v_on", -0.2, "V", "ON threshold voltage (negative)", low=-100.0, high=0.0, high_open=True),
+            Parameter("v_off", 0.02, "V", "OFF threshold voltage (positive)", low=0.0, high=100.0, low_open=True),
+            Parameter("x0", 0.5, "", "initial normalised state w/d at t = 0", low=0.0, high=1.0),
+            Parameter("r_form", "linear", "", "R(x) form", choices=tuple(_VTEAM_RESISTANCE)),
+        ),
+        equations=_vteam_equations,
+        drive=HysteresisDrive(kind="voltage", amplitude=1.0, freqs_hz=(1e7, 1e8, 1e9)),
+        constraints=_vteam_constraints,
+        traps="Hard thresholds (if/else) stall the time step; here a softplus of width 1e-3 replaces them.",
+    )
+)

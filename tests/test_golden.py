@@ -1,0 +1,40 @@
+"""Golden netlists: the generated SPICE is reviewed like code, so any change shows up as a diff."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from memspice.experiments.golden import golden_netlists, model_library_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _diff(expected: str, actual: str, name: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            expected.splitlines(keepends=True), actual.splitlines(keepends=True), f"committed/{name}", f"generated/{name}"
+        )
+    )
+
+
+@pytest.mark.parametrize("name", sorted(golden_netlists()))
+def test_golden_netlist_is_unchanged(name: str) -> None:
+    committed = ROOT / "netlists" / name
+    assert committed.exists(), f"{committed.name} is missing: run `make golden` and commit netlists/"
+    generated = golden_netlists()[name]
+    assert committed.read_text() == generated, "generated netlist changed; review, then `make golden`:\n" + _diff(
+        committed.read_text(), generated, name
+    )
+
+
+def test_model_library_file_is_unchanged() -> None:
+    committed = ROOT / "memspice" / "spicelib" / "memristors.lib"
+    generated = model_library_text()
+    assert committed.read_text() == generated, _diff(committed.read_text(), generated, committed.name)
+
+
+def test_golden_folder_has_no_stale_netlists() -> None:
+    assert sorted(p.name for p in (ROOT / "netlists").glob("*.cir")) == sorted(golden_netlists())
