@@ -468,6 +468,7 @@ class Tran:
 Analysis = Union[Op, DcSweep, Tran]
 
 _OPTION_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_PRINT_VECTOR_RE = re.compile(r"^[vi]\([A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)?\)$")
 
 
 @dataclass
@@ -480,6 +481,10 @@ class Netlist:
     options: dict[str, float | str] = field(default_factory=dict)
     initial_conditions: dict[str, float] = field(default_factory=dict)
     analysis: Analysis | None = None
+    #: Vectors for a ``.print`` line, e.g. ``["v(mp)", "i(vsense)"]``. ngspice ignores the line
+    #: when it writes a raw file (as memspice's engine does) and prints a table when a person
+    #: runs the netlist with plain ``ngspice -b``, which would otherwise run nothing.
+    print_vectors: list[str] = field(default_factory=list)
 
     def add(self, *elements: Element) -> "Netlist":
         """Append elements; returns the netlist so calls can be chained."""
@@ -516,9 +521,18 @@ class Netlist:
                 for node, value in self.initial_conditions.items()
             )
             lines.append(f".ic {conditions}")
+        if self.print_vectors:
+            lines.append(self._render_print())
         lines.append(self.analysis.render())
         lines.append(".end")
         return "\n".join(lines) + "\n"
+
+    def _render_print(self) -> str:
+        for vector in self.print_vectors:
+            if not _PRINT_VECTOR_RE.fullmatch(vector):
+                raise NetlistError(f"print vector {vector!r} must look like v(node), v(a,b) or i(vsource)")
+        kind = "tran" if self.analysis.kind == "tran" else "dc"
+        return f".print {kind} " + " ".join(self.print_vectors)
 
     @staticmethod
     def _render_option(key: str, value: float | str) -> str:

@@ -38,3 +38,18 @@ def test_model_library_file_is_unchanged() -> None:
 
 def test_golden_folder_has_no_stale_netlists() -> None:
     assert sorted(p.name for p in (ROOT / "netlists").glob("*.cir")) == sorted(golden_netlists())
+
+
+def test_golden_netlist_runs_with_plain_ngspice_batch(tmp_path) -> None:
+    """A netlist written by memspice runs as it is with `ngspice -b` and prints its vectors."""
+    import shutil
+    import subprocess
+
+    name = sorted(golden_netlists())[0]
+    shutil.copy(ROOT / "netlists" / name, tmp_path / name)
+    completed = subprocess.run(
+        ["ngspice", "-b", name], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert "v(xm1.xstate)" in completed.stdout
+    assert "No. of Data Rows" in completed.stdout

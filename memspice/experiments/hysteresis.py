@@ -144,9 +144,9 @@ def build_netlist(config: HysteresisConfig, freq_hz: float) -> tuple[Netlist, st
         netlist.add(CurrentSource("drive", "0", "in", waveform))
     netlist.add(VoltageSource("sense", "in", "mp", Dc(0.0)))
     memristor = add_memristor(netlist, "m1", "mp", "0", model, config.params)
-    period_s = 1.0 / freq_hz
-    step_s = period_s / config.points_per_cycle
-    netlist.analysis = Tran(step_s=step_s, stop_s=config.cycles * period_s, max_step_s=step_s)
+    step_s = 1.0 / (freq_hz * config.points_per_cycle)
+    netlist.analysis = Tran(step_s=step_s, stop_s=config.cycles / freq_hz, max_step_s=step_s)
+    netlist.print_vectors = ["v(mp)", "i(vsense)", f"v({memristor.state_node})"]
     return netlist, memristor.state_node
 
 

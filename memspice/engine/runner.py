@@ -1,0 +1,317 @@
+"""Run one ngspice netlist and return its waveforms, or raise SimulationError.
+
+Success is judged from exit status and the parsed results, never by searching ngspice's
+output for "error" (ngspice prints that word in harmless notes and omits it on some real
+failures): the run must yield a result plot with at least one point; a ``.tran`` must reach
+its tstop (relative tolerance 1e-6) and a ``.dc`` sweep its stop value.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from memspice.engine import shared_backend, subprocess_backend
+from memspice.engine.waveforms import Analysis, EngineOutput, Waveforms, build_frame
+from memspice.errors import NetlistError, ParameterError, SimulationError
+from memspice.units import parse_spice_number
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Backend names accepted by :func:`run`.
+BACKENDS: tuple[str, ...] = ("shared", "subprocess")
+
+#: Faster for short runs in benchmarks/engine_overhead.py (no process start, no raw file).
+DEFAULT_BACKEND = "shared"
+
+#: Environment variable that overrides :data:`DEFAULT_BACKEND` (``shared`` or ``subprocess``).
+ENGINE_ENV_VAR = "MEMSPICE_ENGINE"
+
+#: Lines of ngspice output quoted in a SimulationError.
+LOG_TAIL_LINES = 30
+
+#: Relative tolerance for "the transient reached tstop" / "the sweep reached its stop".
+END_RTOL = 1e-6
+
+_SUPPORTED = (".tran", ".dc", ".op")
+_UNSUPPORTED = (".ac", ".noise", ".tf", ".pz", ".sens", ".disto", ".pss", ".sp")
+_SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Renderable(Protocol):
+    """Anything that writes itself as ngspice netlist text."""
+
+    def render(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AnalysisLine:
+    """The single analysis statement of a netlist.
+
+    ``stop`` is tstop in seconds for ``tran``, the sweep stop value (V, A, ...) for ``dc``,
+    None for ``op``; ``start`` and ``step`` are the dc sweep's (None otherwise).
+    """
+
+    kind: Analysis
+    text: str
+    stop: float | None = None
+    start: float | None = None
+    step: float | None = None
+
+
+def run(
+    netlist: str | Renderable,
+    *,
+    backend: str | None = None,
+    timeout_s: float = 120.0,
+    workdir: Path | None = None,
+    name: str = "circuit",
+) -> Waveforms:
+    """Simulate a netlist with ngspice and return its waveforms.
+
+    Parameters
+    ----------
+    netlist:
+        ngspice netlist text (first line is the title) with exactly one ``.tran``, ``.dc``
+        or ``.op`` line and no ``.control`` block, or an object whose ``render()`` returns it.
+        Use absolute paths in ``.include``/``.lib``: the backends resolve relative ones
+        differently.
+    backend:
+        ``"shared"`` (in-process libngspice) or ``"subprocess"`` (``ngspice -b``); default
+        ``$MEMSPICE_ENGINE`` or :data:`DEFAULT_BACKEND`.
+    timeout_s:
+        Wall-clock limit in seconds; the run is halted (shared) or killed (subprocess).
+    workdir:
+        Directory for ``<name>.cir`` (and ``.raw``/``.log``); kept. When None a fresh
+        temporary directory is used, removed after success and kept (netlist and log, not
+        the raw file) after a failure so the netlist named in the error can be rerun with
+        ``ngspice -b``.
+    name:
+        File stem for the netlist, letters, digits, ``_``, ``.``, ``-``.
+
+    Raises
+    ------
+    ParameterError
+        for an unknown backend, a non-positive timeout or an unsafe name.
+    NetlistError
+        when the netlist has no, several or an unsupported analysis line, or a ``.control``
+        block.
+    NgspiceNotFoundError
+        when ngspice (executable or library, depending on the backend) is not installed.
+    SimulationError
+        when ngspice fails or stops early; it names the netlist file and quotes the last
+        lines of ngspice's output.
+    """
+    text = _netlist_text(netlist)
+    backend_name = resolve_backend(backend)
+    _check_run_options(timeout_s=timeout_s, name=name)
+    analysis = parse_analysis(text)
+    text = _with_end_line(text)
+
+    owned = workdir is None
+    directory = Path(tempfile.mkdtemp(prefix="memspice-")) if owned else Path(workdir)
+    directory.mkdir(parents=True, exist_ok=True)
+    netlist_path = (directory / f"{name}.cir").resolve()
+    try:
+        netlist_path.write_text(text, encoding="utf-8")
+        waveforms = _simulate(text, netlist_path, analysis, backend_name, timeout_s)
+    except SimulationError:
+        # Keep the directory, the error names the netlist in it; but not a temporary raw file,
+        # which a long run halted at its timeout can grow to gigabytes.
+        if owned:
+            netlist_path.with_suffix(".raw").unlink(missing_ok=True)
+        raise
+    except BaseException:
+        if owned:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    if owned:
+        shutil.rmtree(directory, ignore_errors=True)
+    return waveforms
+
+
+def resolve_backend(backend: str | None) -> str:
+    """The backend to use: ``backend``, else ``$MEMSPICE_ENGINE``, else the default.
+
+    Raises
+    ------
+    ParameterError
+        naming the value (and the environment variable, if it came from there) and
+        listing :data:`BACKENDS`.
+    """
+    source = "backend"
+    if backend is None:
+        backend = os.environ.get(ENGINE_ENV_VAR) or DEFAULT_BACKEND
+        source = f"${ENGINE_ENV_VAR}" if os.environ.get(ENGINE_ENV_VAR) else "DEFAULT_BACKEND"
+    if backend not in BACKENDS:
+        raise ParameterError(
+            f"{source}={backend!r} is not a memspice engine backend; use one of "
+            + ", ".join(repr(b) for b in BACKENDS)
+        )
+    return backend
+
+
+def parse_analysis(netlist_text: str) -> AnalysisLine:
+    """Find and read the single ``.tran`` / ``.dc`` / ``.op`` statement of a netlist.
+
+    Raises
+    ------
+    NetlistError
+        naming the problem: no or several analysis lines, an unsupported analysis, a
+        ``.control`` block, or a tstop / sweep stop that is not a plain number.
+    """
+    found: list[str] = []
+    for statement in _statements(netlist_text):
+        keyword = statement.split()[0].lower()
+        if keyword == ".control":
+            raise NetlistError("the netlist has a .control block; memspice runs the analysis "
+                               "itself, so remove .control ... .endc")
+        if keyword in _UNSUPPORTED:
+            raise NetlistError(f"analysis {statement!r} is not supported; use one of "
+                               + ", ".join(_SUPPORTED))
+        if keyword in _SUPPORTED:
+            found.append(statement)
+    if len(found) != 1:
+        listed = "; ".join(repr(s) for s in found) or "none"
+        raise NetlistError(f"expected exactly one analysis line ({', '.join(_SUPPORTED)}), "
+                           f"found {len(found)}: {listed}")
+    return _read_analysis(found[0])
+
+
+def _read_analysis(statement: str) -> AnalysisLine:
+    tokens = statement.split()
+    keyword = tokens[0].lower()
+    if keyword == ".op":
+        return AnalysisLine(kind="op", text=statement)
+    if keyword == ".tran":
+        if len(tokens) < 3:
+            raise NetlistError(f"{statement!r} needs '.tran tstep tstop'")
+        return AnalysisLine(kind="tran", text=statement,
+                            stop=_number(tokens[2], "tstop", statement))
+    if len(tokens) < 5:
+        raise NetlistError(f"{statement!r} needs '.dc source start stop step'")
+    return AnalysisLine(kind="dc", text=statement,
+                        start=_number(tokens[2], "start", statement),
+                        stop=_number(tokens[3], "stop", statement),
+                        step=_number(tokens[4], "step", statement))
+
+
+def _number(token: str, field: str, statement: str) -> float:
+    try:
+        return parse_spice_number(token, name=field)
+    except ParameterError as exc:
+        raise NetlistError(f"cannot check the end of {statement!r}: {exc}") from None
+
+
+def _statements(netlist_text: str) -> list[str]:
+    """Netlist statements after the title line: comments dropped, ``+`` lines joined."""
+    statements: list[str] = []
+    for raw_line in netlist_text.splitlines()[1:]:
+        line = re.split(r";|\s\$", raw_line, maxsplit=1)[0].strip()
+        if not line or line.startswith("*"):
+            continue
+        if line.startswith("+") and statements:
+            statements[-1] += " " + line[1:].strip()
+        else:
+            statements.append(line)
+    return statements
+
+
+def _with_end_line(netlist_text: str) -> str:
+    """The netlist with a final newline and an ``.end`` line (added if missing)."""
+    text = netlist_text if netlist_text.endswith("\n") else netlist_text + "\n"
+    if any(s.lower() == ".end" for s in _statements(text)):
+        return text
+    return text + ".end\n"
+
+
+def _netlist_text(netlist: str | Renderable) -> str:
+    if isinstance(netlist, str):
+        return netlist
+    render = getattr(netlist, "render", None)
+    if callable(render):
+        text = render()
+        if isinstance(text, str):
+            return text
+        raise TypeError(f"{type(netlist).__name__}.render() returned {type(text).__name__}, not str")
+    raise TypeError(f"netlist must be netlist text (str) or have a render() method, "
+                    f"not {type(netlist).__name__}")
+
+
+def _check_run_options(*, timeout_s: float, name: str) -> None:
+    if not (isinstance(timeout_s, (int, float)) and math.isfinite(timeout_s) and timeout_s > 0):
+        raise ParameterError(f"timeout_s={timeout_s!r} must be a positive number of seconds")
+    if not _SAFE_NAME_RE.match(name):
+        raise ParameterError(f"name={name!r} is not a safe file stem; use letters, digits, "
+                             "'_', '.' and '-', starting with a letter or digit")
+
+
+def _simulate(text: str, netlist_path: Path, analysis: AnalysisLine, backend: str,
+              timeout_s: float) -> Waveforms:
+    """Run one backend, judge the result, build Waveforms or raise SimulationError."""
+    started = time.perf_counter()
+    if backend == "shared":
+        output = shared_backend.simulate(text, timeout_s=timeout_s)
+    else:
+        output = subprocess_backend.simulate(netlist_path, timeout_s=timeout_s)
+    frame = build_frame(output.vectors, analysis.kind)
+    problem = output.failure or _incomplete(frame, analysis)
+    if problem is not None:
+        raise SimulationError(
+            f"ngspice ({backend} backend) {problem}{_progress(frame, analysis)}",
+            netlist_path=netlist_path,
+            log_tail=_log_tail(output),
+        )
+    return Waveforms(
+        data=frame,
+        analysis=analysis.kind,
+        netlist_text=text,
+        netlist_path=netlist_path,
+        ngspice_version=output.version,
+        wall_time_s=time.perf_counter() - started,
+        backend=backend,
+    )
+
+
+def _incomplete(frame: pd.DataFrame, analysis: AnalysisLine) -> str | None:
+    """Why a parsed result is not a complete run of ``analysis``, or None if it is."""
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        return "produced a result with no points"
+    if analysis.kind == "op":
+        return None
+    scale = frame.columns[0]
+    if not (scale == "time_s" or scale.startswith("sweep_")):
+        return f"produced no {'time' if analysis.kind == 'tran' else 'sweep'} vector"
+    assert analysis.stop is not None
+    reached = float(frame[scale].iloc[-1])
+    if analysis.kind == "tran":
+        if abs(reached - analysis.stop) > END_RTOL * abs(analysis.stop):
+            return f"stopped at t = {reached:g} s before tstop = {analysis.stop:g} s"
+        return None
+    span = max(abs(analysis.start or 0.0), abs(analysis.stop), abs(analysis.step or 0.0))
+    if abs(reached - analysis.stop) > END_RTOL * span:
+        return f"stopped the sweep at {reached:g} before its stop value {analysis.stop:g}"
+    return None
+
+
+def _progress(frame: pd.DataFrame, analysis: AnalysisLine) -> str:
+    """`` (307 points, last time_s = 0.29928)``: how far a failed run got, for the message."""
+    points = frame.shape[0]
+    if frame.shape[1] == 0:
+        return ""
+    if points == 0 or analysis.kind == "op":
+        return f" ({points} points)"
+    return f" ({points} points, last {frame.columns[0]} = {float(frame.iloc[-1, 0]):g})"
+
+
+def _log_tail(output: EngineOutput) -> str:
+    lines = [line for line in output.log_lines if line.strip()]
+    return "\n".join(lines[-LOG_TAIL_LINES:])

@@ -1,0 +1,267 @@
+"""Simulation results as one table per run, with column names that say the unit.
+
+Column naming (the same for every backend)
+-----------------------------------------
+One row per simulated point; values are SI floats.
+
+* Scale column, first: ``time_s`` for ``.tran``; for ``.dc`` ``sweep_V`` (voltage source
+  swept) or ``sweep_A`` (current source swept), ``sweep_degC`` for a ``TEMP`` sweep and
+  ``sweep_ohm`` for a resistor sweep. ``.op`` has no scale column and exactly one row.
+* Node voltages: ``v(<node>)_V`` with the node name lower-case, exactly as ngspice names
+  it, including subcircuit-internal nodes: ``v(a)_V``, ``v(x1.xstate)_V``.
+* Branch currents of voltage sources (and other branch devices such as inductors):
+  ``i(<source>)_A``. ngspice's ``v1#branch`` becomes ``i(v1)_A``. Inside subcircuits ngspice
+  39 prefixes the device letter (``v.x1.vsense#branch``); memspice drops that prefix and
+  writes the hierarchical name as it appears in the netlist: ``i(x1.vsense)_A``.
+* Other saved vectors keep ngspice's name with the unit of their type appended, e.g.
+  ``@r1[i]_A``.
+* Order: scale, then voltages, then currents, then anything else, each group sorted by name.
+
+:meth:`Waveforms.column` also accepts the short forms ``time``, ``sweep``, ``v(a)``,
+``i(v1)``, ngspice's ``v1#branch`` and ``i(v.x1.vsense)``, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:  # pandas is imported when a result is built, not when memspice is imported
+    import pandas as pd
+
+Analysis = Literal["tran", "dc", "op"]
+
+#: SI unit suffix of each ngspice vector type (raw-file type names).
+UNIT_OF_KIND: dict[str, str] = {
+    "time": "s",
+    "voltage": "V",
+    "current": "A",
+    "frequency": "Hz",
+    "temp-sweep": "degC",
+    "res-sweep": "ohm",
+    "impedance": "ohm",
+    "admittance": "S",
+    "power": "W",
+    "capacitance": "F",
+    "charge": "C",
+}
+
+#: ngspice's ``enum simulation_types`` (src/include/ngspice/sim.h), as ``ngGet_Vec_Info``
+#: reports ``v_type``, mapped to the type names ngspice writes in raw files.
+KIND_OF_TYPE_CODE: dict[int, str] = {
+    0: "notype",
+    1: "time",
+    2: "frequency",
+    3: "voltage",
+    4: "current",
+    14: "temp-sweep",
+    15: "res-sweep",
+    16: "impedance",
+    17: "admittance",
+    18: "power",
+    21: "capacitance",
+    22: "charge",
+}
+
+_WRAPPED_RE = re.compile(r"^([vi])\((.*)\)$")
+_GROUP_ORDER = {"v": 1, "i": 2}
+
+
+@dataclass(frozen=True)
+class EngineVector:
+    """One vector as a backend hands it to the runner, before renaming.
+
+    ``name`` is ngspice's spelling (``a``, ``v(a)``, ``v1#branch``, ``i(v1)``, ``time``),
+    ``kind`` the raw-file type name (``time``, ``voltage``, ``current``), ``values`` the
+    samples in SI units, shape ``(points,)``.
+    """
+
+    name: str
+    kind: str
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class EngineOutput:
+    """What a backend produced for one run, before the runner judges it.
+
+    ``vectors`` are those of the result plot (empty if there is none), ``log_lines`` ngspice's
+    messages in order, ``failure`` a reason phrased after "ngspice ..." when the backend
+    itself saw the run fail (exit status, timeout, fatal error), else None. ``version`` is
+    e.g. ``"ngspice-39"``.
+    """
+
+    vectors: list[EngineVector]
+    log_lines: list[str]
+    failure: str | None
+    version: str
+
+
+class ColumnNotFoundError(KeyError):
+    """A requested column is not in the result; the message lists the available ones."""
+
+    def __str__(self) -> str:  # KeyError would show the message with quotes around it
+        return str(self.args[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Waveforms:
+    """The result of one ngspice run.
+
+    Attributes
+    ----------
+    data:
+        One row per point, columns named as described in the module docstring (SI units).
+    analysis:
+        ``"tran"``, ``"dc"`` or ``"op"``.
+    netlist_text:
+        The netlist exactly as simulated.
+    netlist_path:
+        Where the netlist was written. It is deleted with the temporary work directory after
+        a successful run unless ``workdir`` was given to :func:`memspice.engine.run`.
+    ngspice_version:
+        e.g. ``"ngspice-39"``.
+    wall_time_s:
+        Wall-clock time of the simulation and result parsing, in seconds.
+    backend:
+        ``"shared"`` or ``"subprocess"``.
+    """
+
+    data: pd.DataFrame
+    analysis: Analysis
+    netlist_text: str
+    netlist_path: Path
+    ngspice_version: str
+    wall_time_s: float
+    backend: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """All column names, in table order."""
+        return tuple(self.data.columns)
+
+    def column(self, name: str) -> np.ndarray:
+        """Return a copy of one column as a float array of shape ``(points,)``.
+
+        ``name`` is a full column name (``v(a)_V``) or a short form (``v(a)``, ``i(v1)``,
+        ``time``, ``sweep``, ``v1#branch``); matching ignores case.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            (a ``KeyError``) naming ``name`` and listing the available columns.
+        """
+        key = self._resolve(name)
+        return self.data[key].to_numpy(dtype=np.float64, copy=True)
+
+    def _resolve(self, name: str) -> str:
+        available = list(self.data.columns)
+        query = name.strip()
+        if query in available:
+            return query
+        lowered = re.sub(r"_(v|a|s)$", "", query.lower())  # "V(A)_V" -> "v(a)"
+        candidates = [lowered, column_name(lowered, _kind_from_spelling(lowered))]
+        if lowered in ("time", "sweep"):
+            candidates += [c for c in available if c.startswith(lowered + "_")]
+        for candidate in candidates:
+            if candidate in available:
+                return candidate
+        raise ColumnNotFoundError(
+            f"no column {name!r} in this {self.analysis} result; available columns: "
+            + ", ".join(available)
+        )
+
+
+def column_name(ngspice_name: str, kind: str) -> str:
+    """Turn one ngspice vector name into a memspice column name (see the module docstring).
+
+    Accepts both spellings ngspice uses: the raw file's (``v(a)``, ``i(v1)``) and the shared
+    library's (``a``, ``v1#branch``). Scale vectors are named by :func:`scale_column_name`.
+    """
+    name = ngspice_name.lower()
+    unit = UNIT_OF_KIND.get(kind, "")
+    if name.endswith("#branch"):
+        return f"i({_hierarchical_device_name(name[: -len('#branch')])})_A"
+    wrapped = _WRAPPED_RE.match(name)
+    if wrapped:
+        letter, inner = wrapped.groups()
+        if inner.startswith("@"):  # the raw file writes a device current as i(@r1[i])
+            return f"{inner}_{'A' if letter == 'i' else 'V'}"
+        if letter == "i":
+            return f"i({_hierarchical_device_name(inner)})_A"
+        return f"v({inner})_V"
+    if name.startswith("@"):
+        return f"{name}_{unit}" if unit else name
+    if kind == "voltage":
+        return f"v({name})_V"
+    if kind == "current":
+        return f"i({_hierarchical_device_name(name)})_A"
+    return f"{name}_{unit}" if unit else name
+
+
+def scale_column_name(analysis: Analysis, kind: str) -> str:
+    """Name of the scale column: ``time_s`` for tran, ``sweep_<unit>`` for dc."""
+    if analysis == "tran":
+        return "time_s"
+    return f"sweep_{UNIT_OF_KIND.get(kind, kind)}"
+
+
+def is_scale_vector(ngspice_name: str, analysis: Analysis) -> bool:
+    """True for the vector ngspice uses as the plot's scale (``time``, ``v-sweep``, ...)."""
+    name = ngspice_name.lower()
+    wrapped = _WRAPPED_RE.match(name)
+    if wrapped:  # the raw file writes the dc scale as v(v-sweep) / i(i-sweep)
+        name = wrapped.group(2)
+    if analysis == "tran":
+        return name == "time"
+    if analysis == "dc":
+        return name.endswith("-sweep")
+    return False
+
+
+def build_frame(vectors: list[EngineVector], analysis: Analysis) -> pd.DataFrame:
+    """Rename and order the vectors of one plot into a DataFrame (one row per point)."""
+    import pandas as pd
+
+    points = min((v.values.shape[0] for v in vectors), default=0)
+    scale: dict[str, np.ndarray] = {}
+    columns: dict[str, np.ndarray] = {}
+    for vector in vectors:
+        values = vector.values[:points]
+        if is_scale_vector(vector.name, analysis):
+            scale[scale_column_name(analysis, vector.kind)] = values
+            continue
+        name = column_name(vector.name, vector.kind)
+        if name in columns:  # two ngspice names mapped to one column: keep ngspice's own
+            name = f"{vector.name.lower()}_{UNIT_OF_KIND.get(vector.kind, '')}".rstrip("_")
+        columns[name] = values
+    ordered = {**scale, **{k: columns[k] for k in sorted(columns, key=_column_sort_key)}}
+    return pd.DataFrame(ordered)
+
+
+def _column_sort_key(column: str) -> tuple[int, str]:
+    group = _GROUP_ORDER.get(column[0], 3) if column[1:2] == "(" else 3
+    return group, column
+
+
+def _kind_from_spelling(name: str) -> str:
+    """Guess the vector type of a short column name from its ``v(...)``/``i(...)`` letter."""
+    if name.startswith("i(") or name.endswith("#branch"):
+        return "current"
+    if name.startswith("v("):
+        return "voltage"
+    return "notype"
+
+
+def _hierarchical_device_name(name: str) -> str:
+    """``v.x1.vsense`` -> ``x1.vsense``: drop the device letter ngspice 39 puts in front of
+    devices inside subcircuits, so the name reads as written in the netlist."""
+    parts = name.split(".")
+    letter = parts[0]
+    if len(parts) >= 3 and len(letter) == 1 and parts[1].startswith("x") and parts[-1].startswith(letter):
+        return ".".join(parts[1:])
+    return name
