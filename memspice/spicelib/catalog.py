@@ -20,19 +20,22 @@ Adding a model is one change: write its equations function and one ``register(..
 
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping
+from typing import Callable, Iterable, Literal, Mapping
 
 from memspice.errors import ParameterError
 from memspice.netlist import (
     BehaviouralSource,
     Capacitor,
-
+    Dc,
     Expr,
     Function,
     SubcircuitDefinition,
+    VoltageSource,
 )
+from memspice.spicelib.expressions import Helper, Scope, parse, render_ngspice
 
 ParamValue = float | str
 
@@ -103,12 +106,58 @@ class HysteresisDrive:
 
 @dataclass(frozen=True)
 class ModelEquations:
-    """A model's equations as ngspice expressions of ``V(pos,neg)`` and the state ``V(xstate)``."""
+    """A model's equations in the expression language of :mod:`memspice.spicelib.expressions`.
 
-    current: str
+    Voltage-controlled form (``current`` set): ``i = current(v, x)``, ``dx/dt = state_rate(v, x)``.
+    Current-controlled form (``voltage`` set): ``v = voltage(i, x)``, ``dx/dt = state_rate(i, x)``;
+    the subcircuit then senses its own current with a 0 V source.
+    ``v`` is the device voltage (V), ``i`` the device current (A), ``x`` the state.
+    """
+
     state_rate: str
-    functions: tuple[Function, ...] = ()
+    current: str | None = None
+    voltage: str | None = None
+    helpers: tuple[Helper, ...] = ()
     comments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.current is None) == (self.voltage is None):
+            raise ValueError("ModelEquations needs exactly one of current= (voltage-controlled) or voltage= (current-controlled)")
+
+    @property
+    def controlled_by(self) -> str:
+        """``"voltage"`` when the model gives i(v, x), ``"current"`` when it gives v(i, x)."""
+        return "voltage" if self.current is not None else "current"
+
+    @property
+    def input_variable(self) -> str:
+        return "v" if self.current is not None else "i"
+
+
+@dataclass(frozen=True)
+class ParsedEquations:
+    """Checked expression trees of one model variant, ready to render for any simulator."""
+
+    equations: ModelEquations
+    output: ast.expr
+    state_rate: ast.expr
+    helpers: tuple[tuple[Helper, ast.expr], ...]
+
+
+def parse_equations(equations: ModelEquations, parameter_names: Iterable[str], *, model: str) -> ParsedEquations:
+    """Parse and check every expression of ``equations`` against the model's names."""
+    parameters = frozenset(parameter_names)
+    helpers: list[tuple[Helper, ast.expr]] = []
+    arities: dict[str, int] = {}
+    for helper in equations.helpers:
+        scope = Scope(frozenset(helper.args), parameters, dict(arities))
+        helpers.append((helper, parse(helper.body, scope, what=f"{model} helper {helper.name}()")))
+        arities[helper.name] = len(helper.args)
+    scope = Scope(frozenset({equations.input_variable, "x"}), parameters, arities)
+    output_text = equations.current if equations.current is not None else equations.voltage
+    output = parse(output_text or "", scope, what=f"{model} {'current' if equations.current else 'voltage'}")
+    rate = parse(equations.state_rate, scope, what=f"{model} state rate")
+    return ParsedEquations(equations, output, rate, tuple(helpers))
 
 
 EquationsBuilder = Callable[[Mapping[str, ParamValue]], ModelEquations]
@@ -172,15 +221,24 @@ class MemristorModel:
         suffix = "".join(f"_{values[p.name]}" for p in self.parameters if p.is_choice)
         return f"memspice_{self.name}{suffix}"
 
+    def parse(self, values: Mapping[str, ParamValue]) -> ParsedEquations:
+        """The checked expression trees of the variant selected by ``values``."""
+        numeric_names = [p.name for p in self.parameters if not p.is_choice]
+        return parse_equations(self.equations(values), numeric_names, model=self.name)
+
     def numeric(self, values: Mapping[str, ParamValue]) -> dict[str, float]:
         """Only the numeric parameters (those passed to the subcircuit instance)."""
         return {p.name: float(values[p.name]) for p in self.parameters if not p.is_choice}
 
 
+#: How each model variable is spelled inside the ngspice subcircuit.
+NGSPICE_VARIABLES = {"v": "V(pos,neg)", "x": f"V({STATE_NODE})", "i": "i(vsense)"}
+
+
 def memristor_subcircuit(model: MemristorModel, values: Mapping[str, ParamValue]) -> SubcircuitDefinition:
     """Render ``model`` with resolved ``values`` as an ngspice subcircuit (pins ``pos neg``)."""
-    equations = model.equations(values)
-    numeric = model.numeric(values)
+    parsed = model.parse(values)
+    equations = parsed.equations
     x0 = model.state_initial
     header = [
         f"{model.title} ({model.kind})",
@@ -188,24 +246,32 @@ def memristor_subcircuit(model: MemristorModel, values: Mapping[str, ParamValue]
         f"state {model.state_name} [{model.state_unit}] = V({STATE_NODE}); current flows pos -> neg",
         *equations.comments,
     ]
+    functions = tuple(
+        Function(helper.name, helper.args, Expr(render_ngspice(body, {}))) for helper, body in parsed.helpers
+    )
+    output = render_ngspice(parsed.output, NGSPICE_VARIABLES)
+    rate = render_ngspice(parsed.state_rate, NGSPICE_VARIABLES)
+    if equations.controlled_by == "voltage":
+        device: tuple = (BehaviouralSource("mem", "pos", "neg", Expr(output)),)
+    else:
+        # v = R(x, i)*i needs the device current as an input: a 0 V source senses it.
+        device = (
+            VoltageSource("sense", "pos", "mid", Dc(0.0)),
+            BehaviouralSource("mem", "mid", "neg", Expr(output), kind="V"),
+        )
     elements = (
-        BehaviouralSource("mem", "pos", "neg", Expr(equations.current)),
+        *device,
         Capacitor("state", STATE_NODE, "0", 1.0, ic_v=Expr(x0)),
-        BehaviouralSource(
-            "state", "0", STATE_NODE,
-            Expr(f"{equations.state_rate} - {STATE_LEAK_S:g}*(V({STATE_NODE})-{x0})"),
-        ),
+        BehaviouralSource("state", "0", STATE_NODE, Expr(f"{rate} - {STATE_LEAK_S:g}*(V({STATE_NODE})-{x0})")),
     )
     return SubcircuitDefinition(
         name=model.subcircuit_name(values),
         pins=PINS,
-        params=numeric,
+        params=model.numeric(values),
         elements=elements,
-        functions=equations.functions,
+        functions=functions,
         comments=tuple(header),
     )
-
-
 
 
 _REGISTRY: dict[str, MemristorModel] = {}
@@ -220,6 +286,8 @@ def register(model: MemristorModel) -> MemristorModel:
             raise ValueError(f"model {model.name}: parameter {parameter.name!r} collides with a node name")
         if not parameter.is_choice:
             parameter.validate(parameter.default, model=model.name)
+    for values in variants(model):
+        model.parse(values)  # every variant's equations must parse against its own names
     _REGISTRY[model.name] = model
     return model
 
@@ -242,3 +310,12 @@ def all_models() -> list[MemristorModel]:
 def _load_models() -> None:
     # Imported lazily so the catalog module itself has no import-time side effects.
     import memspice.spicelib.memristors  # noqa: F401
+
+
+def variants(model: MemristorModel) -> list[dict[str, ParamValue]]:
+    """The defaults combined with every choice of every word-valued parameter."""
+    combos: list[dict[str, ParamValue]] = [model.defaults()]
+    for parameter in model.parameters:
+        if parameter.is_choice:
+            combos = [{**combo, parameter.name: choice} for combo in combos for choice in parameter.choices]
+    return combos

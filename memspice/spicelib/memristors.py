@@ -1,8 +1,9 @@
 """The memristor models of the catalog: Chua's ideal memristor, HP linear ion drift, VTEAM.
 
-Each model is one equations function plus one ``register`` call. Equations are ngspice
-expressions of ``V(pos,neg)`` (the device voltage, V) and ``V(xstate)`` (the state); the
-shared subcircuit shape is in :mod:`memspice.spicelib.catalog`.
+Each model is one equations function plus one ``register`` call. Equations are written in
+the expression language of :mod:`memspice.spicelib.expressions` with the variables ``v``
+(device voltage, V), ``i`` (device current, A, current-controlled forms) and ``x`` (the
+state); the shared subcircuit shape is in :mod:`memspice.spicelib.catalog`.
 
 Numerical conventions shared by the models (the traps they avoid are listed per model):
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 from typing import Mapping
 
 from memspice.errors import ParameterError
-from memspice.netlist import Expr, Function
 from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
@@ -31,28 +31,25 @@ from memspice.spicelib.catalog import (
     Parameter,
     register,
 )
-
-V = "V(pos,neg)"
-X = "V(xstate)"
+from memspice.spicelib.expressions import Helper
 
 _SOFT_BOUND = (
-    Function("clip", ("x",), Expr("min(max(x, 0), 1)")),
-    Function("sb", ("dist",), Expr("0.5*(1+tanh(dist/1e-3))")),
-    Function("bound", ("r", "x"), Expr("r*(u(r)*sb(1-x) + u(-r)*sb(x))")),
+    Helper("clip", ("x",), "min(max(x, 0), 1)"),
+    Helper("sb", ("dist",), "0.5*(1 + tanh(dist/1e-3))"),
+    Helper("bound", ("r", "x"), "r*(u(r)*sb(1 - x) + u(-r)*sb(x))"),
 )
-_SMOOTH_STEP = Function("stp", ("z",), Expr("0.5*(1+tanh(z/1e-3))"))
-_RAMP = Function("ramp", ("z",), Expr("max(z,0) + 1e-3*ln(1+exp(-abs(z)/1e-3))"))
+_SMOOTH_STEP = Helper("stp", ("z",), "0.5*(1 + tanh(z/1e-3))")
+_RAMP = Helper("ramp", ("z",), "max(z, 0) + 1e-3*ln(1 + exp(-abs(z)/1e-3))")
 
 
 # --------------------------------------------------------------------------- Chua
 
 
 def _chua_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
-    current = f"{V}/mem(V(xstate))"
     return ModelEquations(
-        current=current,
-        state_rate=current,
-        functions=(Function("mem", ("q",), Expr("r0*(1 + 1.25*pow(q/q0, 4))")),),
+        current="v/mem(x)",
+        state_rate="v/mem(x)",
+        helpers=(Helper("mem", ("q",), "r0*(1 + 1.25*(q/q0)**4)"),),
         comments=("phi(q) = q + q^5/4 (scaled): M(q) = dphi/dq = r0*(1 + 1.25*(q/q0)^4); dq/dt = i",),
     )
 
@@ -88,25 +85,24 @@ CHUA = register(
 
 _HP_WINDOWS = {
     "none": "1",
-    "joglekar": "1 - pow(abs(2*x - 1), 2*p)",
-    "biolek": "1 - pow(abs(x - stp(-vm)), 2*p)",
-    "prodromakis": "j*(1 - pow(pow(x - 0.5, 2) + 0.75, p))",
+    "joglekar": "1 - abs(2*x - 1)**(2*p)",
+    "biolek": "1 - abs(x - stp(-vm))**(2*p)",
+    "prodromakis": "j*(1 - ((x - 0.5)**2 + 0.75)**p)",
 }
 
 
 def _hp_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     window = str(values["window"])
-    functions = (
+    helpers = (
         *_SOFT_BOUND,
-        Function("rmem", ("x",), Expr("ron*clip(x) + roff*(1 - clip(x))")),
+        Helper("rmem", ("x",), "ron*clip(x) + roff*(1 - clip(x))"),
         _SMOOTH_STEP,
-        Function("win", ("x", "vm"), Expr(_HP_WINDOWS[window])),
+        Helper("win", ("x", "vm"), _HP_WINDOWS[window]),
     )
-    current = f"{V}/rmem({X})"
     return ModelEquations(
-        current=current,
-        state_rate=f"bound(uv*ron/(d*d)*{current}*win({X},{V}), {X})",
-        functions=functions,
+        current="v/rmem(x)",
+        state_rate="bound(uv*ron/(d*d)*v/rmem(x)*win(x, v), x)",
+        helpers=helpers,
         comments=(f"R(x) = ron*x + roff*(1-x); dx/dt = uv*ron/d^2 * i * f(x); window f = {window}",),
     )
 
@@ -168,20 +164,16 @@ _VTEAM_RESISTANCE = {
 
 def _vteam_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     form = str(values["r_form"])
-    functions = (
+    helpers = (
         *_SOFT_BOUND,
-        Function("rmem", ("x",), Expr(_VTEAM_RESISTANCE[form])),
+        Helper("rmem", ("x",), _VTEAM_RESISTANCE[form]),
         _RAMP,
-        Function(
-            "rate",
-            ("vm",),
-            Expr("(k_off*pow(ramp(vm/v_off - 1), alpha_off) + k_on*pow(ramp(vm/v_on - 1), alpha_on))/d"),
-        ),
+        Helper("rate", ("vm",), "(k_off*ramp(vm/v_off - 1)**alpha_off + k_on*ramp(vm/v_on - 1)**alpha_on)/d"),
     )
     return ModelEquations(
-        current=f"{V}/rmem({X})",
-        state_rate=f"bound(rate({V}), {X})",
-        functions=functions,
+        current="v/rmem(x)",
+        state_rate="bound(rate(v), x)",
+        helpers=helpers,
         comments=(f"x = (w - w_on)/(w_off - w_on) = w/d; R(x) {form}; no motion for v_on < v < v_off",),
     )
 
