@@ -102,7 +102,42 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--show", metavar="MODEL", help="show one model in full (equations, citation, drive, traps)")
     models.add_argument("--json", action="store_true", help="print the catalog as JSON")
     models.set_defaults(handler=_run_models)
+
+    export = commands.add_parser(
+        "export-va",
+        help="write a model as a Verilog-A module (for OpenVAF, Spectre, HSPICE, Xyce, VACASK)",
+        description=(
+            "Render a catalog model as a Verilog-A module from the same equations as its ngspice subcircuit: "
+            "pins pos, neg; the state on an internal node xstate integrated with ddt(); parameters with their "
+            "ranges (from ...). Word parameters such as --set window=biolek select the module variant; numeric "
+            "--set values become the module's parameter defaults."
+        ),
+        epilog="example:\n  memspice export-va hp --set window=biolek -o memspice_hp_biolek.va",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("model", help="model name from `memspice models`")
+    export.add_argument(
+        "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
+        help="parameter default or variant (repeatable)",
+    )
+    export.add_argument("-o", "--output", type=Path, help="output .va file (default: print to standard output)")
+    export.set_defaults(handler=_run_export_va)
     return parser
+
+
+def _run_export_va(args: argparse.Namespace) -> int:
+    from memspice.experiments.output import write_text_atomic
+    from memspice.spicelib import get_model
+    from memspice.spicelib.veriloga import render_module
+
+    model = get_model(args.model)
+    text = render_module(model, model.resolve(_model_overrides(args.model, args.assignments)))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(args.output, text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
 
 
 def _model_overrides(model_name: str, assignments: Sequence[tuple[str, str]]) -> dict[str, float | str]:
@@ -182,6 +217,11 @@ def _run_models(args: argparse.Namespace) -> int:
         print(f"{model.name}: {model.title} ({model.kind})")
         if args.show:
             print(f"  {model.doc}\n  ref: {model.citation}\n  traps: {model.traps}")
+            equations = model.parse(model.resolve()).equations
+            output = f"i = {equations.current}" if equations.current else f"v = {equations.voltage}"
+            print(f"  equations (default variant): {output};  d{model.state_name}/dt = {equations.state_rate}")
+            for helper in equations.helpers:
+                print(f"    {helper.name}({', '.join(helper.args)}) = {helper.body}")
             unit = "V" if model.drive.kind == "voltage" else "A"
             freqs = ", ".join(f"{f:g}" for f in model.drive.freqs_hz)
             print(f"  hysteresis drive: {model.drive.kind} {model.drive.amplitude:g} {unit} at {freqs} Hz")

@@ -124,6 +124,10 @@ def names_in(tree: ast.expr) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
+#: Functions spelled differently in Verilog-A (its ``log`` is base 10, like ngspice's ``log10``).
+_VERILOGA_NAMES = {"log10": "log"}
+
+
 class _Rewriter(ast.NodeTransformer):
     """Renames variables, inlines helpers, and spells powers and steps per target language."""
 
@@ -159,6 +163,8 @@ class _Rewriter(ast.NodeTransformer):
             params, body = self.inline[name]
             inner = _Rewriter(dict(zip(params, args)), inline=self.inline, veriloga=self.veriloga)
             return inner.visit(_copy(body))
+        if self.veriloga and name in _VERILOGA_NAMES:
+            name = _VERILOGA_NAMES[name]
         if self.veriloga and name == "u":
             return ast.IfExp(
                 ast.Compare(args[0], [ast.Gt()], [ast.Constant(0.0)]), ast.Constant(1.0), ast.Constant(0.0)
