@@ -90,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     hysteresis.add_argument(
         "--points-per-cycle", type=int, default=1000, help="time points per period (max time step = period/K, default 1000)"
     )
-    hysteresis.add_argument("--engine", choices=("shared", "subprocess"), help="ngspice in-process (shared) or `ngspice -b` subprocess")
+    hysteresis.add_argument(
+        "--engine", choices=("shared", "subprocess", "vacask"),
+        help="ngspice in-process (shared, default), `ngspice -b` (subprocess), or VACASK with the Verilog-A export "
+        "(needs `pip install memspice[veriloga]`)",
+    )
     hysteresis.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
     hysteresis.set_defaults(handler=_run_hysteresis)
 

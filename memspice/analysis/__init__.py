@@ -1,7 +1,7 @@
 """Analysis layer: hysteresis fingerprints from sampled arrays (no simulator here).
 
-Importing this package does not import matplotlib; :func:`plot_hysteresis` imports it
-on its first call.
+Importing this package does not import matplotlib; :func:`plot_hysteresis` and
+:func:`plot_gallery` import it on their first call.
 """
 
 from memspice.analysis.fingerprints import (
@@ -17,12 +17,13 @@ from memspice.analysis.fingerprints import (
     pinch_ratio,
     zero_crossings,
 )
-from memspice.analysis.plots import format_frequency, plot_hysteresis, si_prefix
+from memspice.analysis.plots import GalleryPanel, format_frequency, plot_gallery, plot_hysteresis, si_prefix
 
 __all__ = [
     "Crossings",
     "Fingerprint",
     "FingerprintVerdicts",
+    "GalleryPanel",
     "fingerprint",
     "format_frequency",
     "judge",
@@ -31,6 +32,7 @@ __all__ = [
     "lobe_area_norm",
     "lobe_areas",
     "pinch_ratio",
+    "plot_gallery",
     "plot_hysteresis",
     "si_prefix",
     "zero_crossings",

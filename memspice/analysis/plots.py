@@ -12,6 +12,7 @@ import math
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -181,3 +182,108 @@ def _colours(count: int) -> list[tuple[float, float, float, float]]:
 
     cmap = colormaps["viridis"]
     return [cmap(x) for x in np.linspace(0.0, 0.85, count)]
+
+
+@dataclass(frozen=True)
+class GalleryPanel:
+    """One panel of :func:`plot_gallery`: a model's V–I loops at several drive frequencies.
+
+    Attributes
+    ----------
+    title:
+        Panel title (the model's name or title).
+    loops:
+        ``(freq_hz, v_V, i_A)`` per frequency; ``v_V`` and ``i_A`` are one period, each of
+        shape ``(n_k,)``.
+    note:
+        Optional text drawn in the panel's corner (e.g. the drive and the state variable).
+    """
+
+    title: str
+    loops: Sequence[tuple[float, ArrayLike, ArrayLike]]
+    note: str = ""
+
+
+def plot_gallery(
+    panels: Sequence[GalleryPanel],
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    columns: int = 3,
+    dpi: int = 150,
+) -> Path:
+    """Draw a grid of V–I loops, one panel per model, and save the figure.
+
+    Each panel shows the loops of one model at its drive frequencies (low frequency dark,
+    high light, legend in the panel), voltage in V on the x axis and current on the y axis
+    in an SI unit chosen per panel.
+
+    Parameters
+    ----------
+    panels:
+        One :class:`GalleryPanel` per model, drawn row by row in the given order.
+    path:
+        Output image; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
+    title:
+        Figure title.
+    columns:
+        Panels per row (>= 1).
+    dpi:
+        Resolution of raster output.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    if not panels:
+        raise ParameterError("panels is empty; pass at least one GalleryPanel to plot")
+    if not isinstance(columns, int) or columns < 1:
+        raise ParameterError(f"columns={columns!r} must be an integer >= 1")
+    prepared: list[tuple[GalleryPanel, list[tuple[float, np.ndarray, np.ndarray]]]] = []
+    for p, panel in enumerate(panels):
+        if not panel.loops:
+            raise ParameterError(f"panels[{p}] ({panel.title!r}) has no loops; pass at least one (freq_hz, v_V, i_A)")
+        loops = []
+        for k, (freq_hz, v, i) in enumerate(panel.loops):
+            v_arr, i_arr = np.asarray(v, dtype=float), np.asarray(i, dtype=float)
+            if v_arr.ndim != 1 or v_arr.shape != i_arr.shape:
+                raise ParameterError(
+                    f"panels[{p}] ({panel.title!r}) loops[{k}]: v_V and i_A must be 1-D arrays of the same length; "
+                    f"got shapes {v_arr.shape} and {i_arr.shape}"
+                )
+            loops.append((float(freq_hz), v_arr, i_arr))
+        loops.sort(key=lambda loop: loop[0])
+        prepared.append((panel, loops))
+    out_path = Path(path)
+
+    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+
+    columns = min(columns, len(prepared))
+    rows = math.ceil(len(prepared) / columns)
+    figure = Figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel()
+    for ax, (panel, loops) in zip(axes, prepared):
+        i_peak = max(float(np.max(np.abs(i_arr), initial=0.0)) for _, _, i_arr in loops)
+        i_scale, i_prefix = si_prefix(i_peak)
+        for (freq_hz, v_arr, i_arr), colour in zip(loops, _colours(len(loops))):
+            ax.plot(
+                np.r_[v_arr, v_arr[:1]], np.r_[i_arr, i_arr[:1]] / i_scale,
+                color=colour, linewidth=1.1, label=format_frequency(freq_hz),
+            )
+        ax.axhline(0.0, color="0.6", linewidth=0.5)
+        ax.axvline(0.0, color="0.6", linewidth=0.5)
+        ax.set_title(panel.title, fontsize="medium")
+        ax.set_xlabel("Voltage across device (V)")
+        ax.set_ylabel(f"Current ({i_prefix}A)")
+        ax.legend(fontsize="x-small", loc="best", title="frequency", title_fontsize="x-small")
+        if panel.note:
+            ax.text(
+                0.02, 0.98, panel.note, transform=ax.transAxes, va="top", ha="left", fontsize="x-small",
+                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
+            )
+    for ax in axes[len(prepared):]:
+        ax.set_visible(False)
+    figure.suptitle(title)
+    _write_atomically(figure, out_path, dpi=dpi)
+    return out_path

@@ -39,8 +39,12 @@ def add_memristor(
     Positive current flows into ``pos``.
     """
     check_name(name, what="memristor name")
+    from memspice.spicelib.veriloga import osdi_model
+
     subcircuit = memristor_subcircuit(model, values)
     netlist.define(subcircuit)
+    # The Verilog-A twin is used only when the netlist is rendered for VACASK.
+    netlist.define_osdi(osdi_model(model, values))
     element = SubcircuitInstance(name, (pos, neg), subcircuit.name, model.numeric(values))
     netlist.add(element)
     instance = element.render().split()[0]

@@ -39,7 +39,8 @@ class HysteresisConfig:
 
     Attributes
     ----------
-    model: catalog name (``memspice models`` lists them).
+    model: catalog name (``memspice models`` lists them), or a :class:`MemristorModel` object
+        (e.g. one made by :func:`memspice.spicelib.generic.define_memristor` and not registered).
     params: parameter overrides, SI values (word values for variant parameters such as ``window``).
     drive: ``"voltage"`` (amplitude in V) or ``"current"`` (amplitude in A).
     amplitude: sine amplitude, V or A by ``drive``.
@@ -49,7 +50,7 @@ class HysteresisConfig:
     engine: engine backend (None: the default backend).
     """
 
-    model: str
+    model: str | MemristorModel
     params: Mapping[str, ParamValue] = field(default_factory=dict)
     drive: DriveKind | None = None
     amplitude: float | None = None
@@ -80,8 +81,8 @@ class HysteresisConfig:
 
     @property
     def catalog_model(self) -> MemristorModel:
-        """The catalog entry of ``model`` (ParameterError for an unknown name)."""
-        return get_model(self.model)
+        """The catalog entry of ``model`` (ParameterError for an unknown name), or the model object itself."""
+        return self.model if isinstance(self.model, MemristorModel) else get_model(self.model)
 
     @property
     def drive_kind(self) -> DriveKind:
@@ -136,7 +137,11 @@ def build_netlist(config: HysteresisConfig, freq_hz: float) -> tuple[Netlist, st
     )
     # Gear integration is L-stable: a state that snaps to its bound settles without the
     # trapezoidal rule's ringing, which can push a fast-switching state past its bound.
-    netlist = Netlist(title=title, options={"method": "gear"})
+    # Order 1 (backward Euler), because higher orders extrapolate the previous step's slope:
+    # ngspice scales its error tolerance with the state capacitor's current, which is huge
+    # while a state switches, so a state that crosses most of its range in one step would
+    # coast past its bound by a third of that step (VTEAM at 2 V: 2.4e-2 below 0).
+    netlist = Netlist(title=title, options={"method": "gear", "maxord": 1})
     waveform = Sine(amplitude=amplitude, freq_hz=freq_hz)
     if config.drive_kind == "voltage":
         netlist.add(VoltageSource("drive", "in", "0", waveform))
@@ -175,7 +180,7 @@ def run_hysteresis(config: HysteresisConfig, *, progress: ProgressCallback | Non
     backend, version = "", ""
     for index, freq_hz in enumerate(freqs, start=1):
         netlist, state_node = build_netlist(config, freq_hz)
-        name = netlist_name(config.model, freq_hz)
+        name = netlist_name(config.catalog_model.name, freq_hz)
         waveforms = run(netlist, backend=config.engine, name=name.removesuffix(".cir"))
         device = device_waveforms(waveforms, state_node)
         device_print = fingerprint(

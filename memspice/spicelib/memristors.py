@@ -5,17 +5,9 @@ the expression language of :mod:`memspice.spicelib.expressions` with the variabl
 (device voltage, V), ``i`` (device current, A, current-controlled forms) and ``x`` (the
 state); the shared subcircuit shape is in :mod:`memspice.spicelib.catalog`.
 
-Numerical conventions shared by the models (the traps they avoid are listed per model):
-
-* ``sb(d)`` is a smooth step, 0.5·(1 + tanh(d / 1e-3)), used to stop a normalised state at
-  its bounds: ``bound(r, x)`` keeps a rate r that pushes x outward only while x is inside
-  [0, 1]. In the interior (|d| > 0.01) its effect is below e^-20; the state stays within
-  about 5e-3 of the bounds.
-* ``stp(z)`` is a smooth unit step of width 1 mV (Biolek's ``stp(-i)`` evaluated on the
-  voltage, which has the sign of the current because R(x) > 0); LTspice's hard ``stp()``
-  is a classic source of "timestep too small".
-* ``ramp(z)`` = max(z, 0) + 1e-3·ln(1 + e^(-|z|/1e-3)) is a softplus of width 1e-3 that is
-  exactly zero far below a threshold and needs no ``if``.
+The smooth helpers the models share (``clip``, ``sb``, ``bound``, ``stp``, ``ramp``) and the
+traps they avoid are described in :mod:`memspice.spicelib.smooth`; traps particular to a
+model are listed in its ``traps``.
 """
 
 from __future__ import annotations
@@ -32,14 +24,7 @@ from memspice.spicelib.catalog import (
     register,
 )
 from memspice.spicelib.expressions import Helper
-
-_SOFT_BOUND = (
-    Helper("clip", ("x",), "min(max(x, 0), 1)"),
-    Helper("sb", ("dist",), "0.5*(1 + tanh(dist/1e-3))"),
-    Helper("bound", ("r", "x"), "r*(u(r)*sb(1 - x) + u(-r)*sb(x))"),
-)
-_SMOOTH_STEP = Helper("stp", ("z",), "0.5*(1 + tanh(z/1e-3))")
-_RAMP = Helper("ramp", ("z",), "max(z, 0) + 1e-3*ln(1 + exp(-abs(z)/1e-3))")
+from memspice.spicelib.smooth import RAMP, SMOOTH_STEP, SOFT_BOUND
 
 
 # --------------------------------------------------------------------------- Chua
@@ -94,9 +79,9 @@ _HP_WINDOWS = {
 def _hp_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     window = str(values["window"])
     helpers = (
-        *_SOFT_BOUND,
+        *SOFT_BOUND,
         Helper("rmem", ("x",), "ron*clip(x) + roff*(1 - clip(x))"),
-        _SMOOTH_STEP,
+        SMOOTH_STEP,
         Helper("win", ("x", "vm"), _HP_WINDOWS[window]),
     )
     return ModelEquations(
@@ -165,9 +150,9 @@ _VTEAM_RESISTANCE = {
 def _vteam_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     form = str(values["r_form"])
     helpers = (
-        *_SOFT_BOUND,
+        *SOFT_BOUND,
         Helper("rmem", ("x",), _VTEAM_RESISTANCE[form]),
-        _RAMP,
+        RAMP,
         Helper("rate", ("vm",), "(k_off*ramp(vm/v_off - 1)**alpha_off + k_on*ramp(vm/v_on - 1)**alpha_on)/d"),
     )
     return ModelEquations(

@@ -28,6 +28,7 @@ from memspice.spicelib.catalog import (
     ParamValue,
     Parameter,
 )
+from memspice.netlist import OsdiModel
 from memspice.spicelib.expressions import render_veriloga
 
 #: How each model variable is spelled inside the Verilog-A module (``v`` and ``x`` are locals
@@ -71,8 +72,10 @@ def render_module(model: MemristorModel, values: Mapping[str, ParamValue]) -> st
             raise ParameterError(f"model {model.name}: parameter {parameter.name!r} is a Verilog-A keyword; rename it")
     parsed = model.parse(values)
     equations = parsed.equations
-    output = render_veriloga(parsed.output, VERILOGA_VARIABLES, parsed.helpers)
-    rate = render_veriloga(parsed.state_rate, VERILOGA_VARIABLES, parsed.helpers)
+    # OpenVAF has no $rdist_normal: random inputs (cycle-to-cycle variation) read as 0 here.
+    variables = {**VERILOGA_VARIABLES, **{random.name: "0" for random in getattr(equations, "random_inputs", ())}}
+    output = render_veriloga(parsed.output, variables, parsed.helpers)
+    rate = render_veriloga(parsed.state_rate, variables, parsed.helpers)
     name = model.subcircuit_name(values)
     variant = ", ".join(f"{p.name}={values[p.name]}" for p in model.parameters if p.is_choice)
     lines = [
@@ -95,7 +98,10 @@ def render_module(model: MemristorModel, values: Mapping[str, ParamValue]) -> st
             continue
         default = _real(float(values[parameter.name]))
         unit = f" [{parameter.unit}]" if parameter.unit else ""
-        lines.append(f"    parameter real {parameter.name} = {default}{_range(parameter)};  // {parameter.doc}{unit}")
+        # The initial state is an instance parameter so that every cell of an array can start
+        # elsewhere while sharing one model card.
+        attribute = '(* type="instance" *) ' if parameter.name == model.state_initial else ""
+        lines.append(f"    {attribute}parameter real {parameter.name} = {default}{_range(parameter)};  // {parameter.doc}{unit}")
     lines += [
         "",
         "    real v, x;  // device voltage (V) and state",
@@ -117,3 +123,15 @@ def render_module(model: MemristorModel, values: Mapping[str, ParamValue]) -> st
         "",
     ]
     return "\n".join(lines)
+
+
+def osdi_model(model: MemristorModel, values: Mapping[str, ParamValue]) -> OsdiModel:
+    """The Verilog-A twin of ``memristor_subcircuit(model, values)`` for VACASK netlists."""
+    name = model.subcircuit_name(values)
+    return OsdiModel(
+        subcircuit=name,
+        module=name,
+        va_source=render_module(model, values),
+        instance_params=(model.state_initial,),
+        initial_conditions={STATE_NODE: model.state_initial},
+    )
