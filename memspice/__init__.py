@@ -10,6 +10,8 @@ from memspice.errors import (
     NgspiceNotFoundError,
     ParameterError,
     SimulationError,
+    VacaskNotFoundError,
+    VerilogACompileError,
 )
 
 __version__ = "0.1.0"
@@ -20,5 +22,7 @@ __all__ = [
     "NgspiceNotFoundError",
     "ParameterError",
     "SimulationError",
+    "VacaskNotFoundError",
+    "VerilogACompileError",
     "__version__",
 ]
