@@ -73,8 +73,7 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
     command = [executable, "-b", "-r", str(raw_path), "-o", str(log_path), str(netlist_path)]
     # An inherited SPICE_ASCIIRAWFILE=1 would switch the raw file to text.
     environment = {**os.environ, "SPICE_ASCIIRAWFILE": "0"}
-    returncode, stdout, stderr, timed_out = _run_with_deadline(command, timeout_s=timeout_s,
-                                                               env=environment)
+    returncode, stdout, stderr, timed_out = run_with_deadline(command, timeout_s=timeout_s, env=environment)
     log_lines = _read_lines(log_path) + stderr.decode("utf-8", errors="replace").splitlines()
     match = _VERSION_RE.search(stdout.decode("utf-8", errors="replace"))
     version = f"ngspice-{match.group(1)}" if match else executable_version(executable)
@@ -90,9 +89,10 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
     return EngineOutput(vectors=vectors, log_lines=log_lines, failure=failure, version=version)
 
 
-def _run_with_deadline(command: list[str], *, timeout_s: float,
-                       env: dict[str, str]) -> tuple[int, bytes, bytes, bool]:
-    """Run ``command``, killing it after ``timeout_s`` seconds.
+def run_with_deadline(
+    command: list[str], *, timeout_s: float, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[int, bytes, bytes, bool]:
+    """Run ``command`` (in ``cwd``, with ``env``), killing it after ``timeout_s`` seconds.
 
     Returns (exit status, stdout, stderr, killed at the deadline). Not
     ``subprocess.run(timeout=...)``: on Python 3.11 that polls the child with sleeps growing
@@ -101,7 +101,7 @@ def _run_with_deadline(command: list[str], *, timeout_s: float,
     """
     killed = threading.Event()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=env)
+                               stderr=subprocess.PIPE, env=env, cwd=cwd)
 
     def kill() -> None:
         killed.set()
@@ -112,7 +112,7 @@ def _run_with_deadline(command: list[str], *, timeout_s: float,
     timer.start()
     try:
         stdout, stderr = process.communicate()
-    except BaseException:  # e.g. KeyboardInterrupt: do not leave ngspice running
+    except BaseException:  # e.g. KeyboardInterrupt: do not leave the simulator running
         process.kill()
         process.wait()
         raise

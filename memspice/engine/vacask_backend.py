@@ -25,14 +25,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal
 
 from memspice.engine.openvaf import compile_va, vacask_tools, vacask_version
 from memspice.engine.rawfile import RawFileError, read_rawfile
+from memspice.engine.subprocess_backend import run_with_deadline
 from memspice.engine.waveforms import EngineOutput, EngineVector, vacask_vector
 from memspice.errors import NetlistError, ParameterError
 
@@ -185,7 +184,7 @@ def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) 
     for stale in (raw_path, log_path, analysis_raw):
         stale.unlink(missing_ok=True)
     command = [tools.VACASK_CMD, "--skip-postprocess", "--quiet-progress", netlist_path.name]
-    returncode, stdout, stderr, timed_out = _run_with_deadline(command, timeout_s=timeout_s, cwd=directory)
+    returncode, stdout, stderr, timed_out = run_with_deadline(command, timeout_s=timeout_s, cwd=directory)
     output_text = stdout.decode("utf-8", errors="replace") + stderr.decode("utf-8", errors="replace")
     log_path.write_text(output_text, encoding="utf-8")
     log_lines = output_text.splitlines()
@@ -201,35 +200,6 @@ def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) 
     if failure is None and raw_problem is not None:
         failure = raw_problem
     return EngineOutput(vectors=vectors, log_lines=log_lines, failure=failure, version=version)
-
-
-def _run_with_deadline(command: list[str], *, timeout_s: float, cwd: Path) -> tuple[int, bytes, bytes, bool]:
-    """Run ``command`` in ``cwd``, killing it after ``timeout_s`` seconds.
-
-    Returns (exit status, stdout, stderr, killed at the deadline). Like the ngspice
-    subprocess backend's helper (a timer thread, not ``subprocess.run(timeout=...)``, which
-    polls), plus the working directory VACASK writes its raw files into.
-    """
-    killed = threading.Event()
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, cwd=cwd)
-
-    def kill() -> None:
-        killed.set()
-        process.kill()
-
-    timer = threading.Timer(timeout_s, kill)
-    timer.daemon = True
-    timer.start()
-    try:
-        stdout, stderr = process.communicate()
-    except BaseException:  # e.g. KeyboardInterrupt: do not leave VACASK running
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        timer.cancel()
-    return process.returncode, stdout, stderr, killed.is_set() and process.returncode != 0
 
 
 def _read_vectors(raw_path: Path, analysis: VacaskAnalysis) -> tuple[list[EngineVector], str | None]:

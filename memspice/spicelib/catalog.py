@@ -208,6 +208,19 @@ EquationsBuilder = Callable[[Mapping[str, ParamValue]], ModelEquations]
 ConstraintCheck = Callable[[Mapping[str, ParamValue]], None]
 
 
+def greater_than(model: str, larger: str, smaller: str, unit: str = "Ω") -> ConstraintCheck:
+    """A cross-parameter rule ``values[larger] > values[smaller]`` (e.g. roff above ron)."""
+
+    def check(values: Mapping[str, ParamValue]) -> None:
+        if float(values[larger]) <= float(values[smaller]):
+            raise ParameterError(
+                f"{model}: {larger}={float(values[larger]):g} {unit} must be greater than "
+                f"{smaller}={float(values[smaller]):g} {unit}"
+            )
+
+    return check
+
+
 @dataclass(frozen=True)
 class MemristorModel:
     """A memristor compact model: catalog data plus the function that writes its equations.

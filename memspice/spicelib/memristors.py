@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from memspice.errors import ParameterError
 from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
     ParamValue,
     Parameter,
+    greater_than,
     register,
 )
 from memspice.spicelib.expressions import Helper
@@ -92,13 +92,6 @@ def _hp_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     )
 
 
-def _hp_constraints(values: Mapping[str, ParamValue]) -> None:
-    if float(values["roff"]) <= float(values["ron"]):
-        raise ParameterError(
-            f"hp: roff={values['roff']:g} Ω must be greater than ron={values['ron']:g} Ω (roff is the OFF resistance)"
-        )
-
-
 HP = register(
     MemristorModel(
         name="hp",
@@ -129,7 +122,7 @@ HP = register(
         ),
         equations=_hp_equations,
         drive=HysteresisDrive(kind="voltage", amplitude=1.0, freqs_hz=(1.0, 10.0, 100.0)),
-        constraints=_hp_constraints,
+        constraints=greater_than("hp", "roff", "ron"),
         traps=(
             "Without a window the state leaves [0, 1] (here it is stopped smoothly at the bounds). "
             "Joglekar's window is zero at both bounds, so a device driven to a bound stays there "
@@ -163,11 +156,6 @@ def _vteam_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     )
 
 
-def _vteam_constraints(values: Mapping[str, ParamValue]) -> None:
-    if float(values["roff"]) <= float(values["ron"]):
-        raise ParameterError(f"vteam: roff={values['roff']:g} Ω must be greater than ron={values['ron']:g} Ω")
-
-
 VTEAM = register(
     MemristorModel(
         name="vteam",
@@ -198,7 +186,7 @@ VTEAM = register(
         ),
         equations=_vteam_equations,
         drive=HysteresisDrive(kind="voltage", amplitude=1.0, freqs_hz=(1e7, 1e8, 1e9)),
-        constraints=_vteam_constraints,
+        constraints=greater_than("vteam", "roff", "ron"),
         traps="Hard thresholds (if/else) stall the time step; here a softplus of width 1e-3 replaces them.",
     )
 )

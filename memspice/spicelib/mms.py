@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from memspice.errors import ParameterError
 from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
     ParamValue,
     Parameter,
+    greater_than,
     register,
 )
 from memspice.spicelib.expressions import Helper
@@ -43,11 +43,6 @@ def _mms_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
         helpers=helpers,
         comments=("x = fraction of switches ON; P_on, P_off logistic in v with slope q/(k*temp)",),
     )
-
-
-def _mms_constraints(values: Mapping[str, ParamValue]) -> None:
-    if float(values["roff"]) <= float(values["ron"]):
-        raise ParameterError(f"mms: roff={values['roff']:g} Ω must be greater than ron={values['ron']:g} Ω")
 
 
 MMS = register(
@@ -79,7 +74,7 @@ MMS = register(
         ),
         equations=_mms_equations,
         drive=HysteresisDrive(kind="voltage", amplitude=0.5, freqs_hz=(1000.0, 10000.0, 100000.0)),
-        constraints=_mms_constraints,
+        constraints=greater_than("mms", "roff", "ron"),
         traps=(
             "Below about 1/(2π·τ) the state follows its equilibrium P_on/(P_on + P_off) and the lobe area "
             "falls again as the frequency drops: the area decreases with frequency only above that corner. "

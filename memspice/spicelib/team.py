@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from memspice.errors import ParameterError
 from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
     ParamValue,
     Parameter,
+    greater_than,
     register,
 )
 from memspice.spicelib.expressions import Helper
@@ -71,11 +71,6 @@ def _team_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     )
 
 
-def _team_constraints(values: Mapping[str, ParamValue]) -> None:
-    if float(values["roff"]) <= float(values["ron"]):
-        raise ParameterError(f"team: roff={values['roff']:g} Ω must be greater than ron={values['ron']:g} Ω")
-
-
 TEAM = register(
     MemristorModel(
         name="team",
@@ -111,7 +106,7 @@ TEAM = register(
         ),
         equations=_team_equations,
         drive=HysteresisDrive(kind="current", amplitude=5e-3, freqs_hz=(10.0, 100.0, 1000.0)),
-        constraints=_team_constraints,
+        constraints=greater_than("team", "roff", "ron"),
         traps=(
             "Hard current thresholds (if/else) stall the time step: a softplus of width 1e-3 in i/i_th replaces them. "
             "Kvatinsky's window is a double exponential of width w_c = 1.07 pm (3.6e-4 of d): the state stops a few "
