@@ -126,7 +126,218 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", type=Path, help="output .va file (default: print to standard output)")
     export.set_defaults(handler=_run_export_va)
+
+    selector = commands.add_parser(
+        "selector-iv",
+        help="I-V of a threshold-switching selector (or a 1S1R cell) with threshold and hold points marked",
+        description=(
+            "Sweep a bipolar triangle (0 -> +A -> 0 -> -A -> 0) across a volatile threshold switch, alone or in "
+            "series with a memristor (1S1R), simulate it in ngspice and detect where the selector turns on "
+            "(threshold) and releases (hold) in both polarities."
+        ),
+        epilog=(
+            "outputs in DIR: iv.csv, events.csv, selector_iv.png, selector_iv.cir, summary.json (set vs detected "
+            "v_th and v_hold)\n\nexamples:\n  memspice selector-iv --out out/ts\n"
+            "  memspice selector-iv --demo-1s1r --out out/1s1r"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    selector.add_argument("--selector", default="ts", help="selector model (default ts: volatile threshold switch)")
+    selector.add_argument(
+        "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
+        help="selector parameter, SI units (repeatable): r_on_s, r_off_s, v_th, v_hold, tau, ...",
+    )
+    selector.add_argument("--amplitude", type=_parse_number, help="triangle peak in V (default 0.8)")
+    selector.add_argument("--period", type=_parse_number, help="duration of one bipolar triangle in s (default 1m)")
+    selector.add_argument("--cycles", type=int, help="number of triangles (default 1)")
+    selector.add_argument("--memristor", help="catalog memristor in series (a 1S1R cell)")
+    selector.add_argument(
+        "--mset", dest="memristor_assignments", action="append", default=[], type=_parse_assignment,
+        metavar="PARAM=VALUE", help="parameter of the series memristor (repeatable)",
+    )
+    selector.add_argument("--series-r", type=_parse_number, help="extra series resistance in Ω")
+    selector.add_argument("--demo-1s1r", action="store_true", help="the 1S1R demo: selector + VTEAM, both snaps visible")
+    selector.add_argument("--engine", choices=("shared", "subprocess", "vacask"), help="simulator backend")
+    selector.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    selector.set_defaults(handler=_run_selector_iv)
+
+    read = commands.add_parser(
+        "crossbar-read",
+        help="read a crossbar with wire resistance: column currents vs the ideal product Gᵀ·V",
+        description=(
+            "Build a rows x cols crossbar (word lines driven at the left end, bit lines sunk into 0 V at the bottom, "
+            "a wire segment of r_word / r_bit between neighbouring cross-points: badcrossbar's topology), apply DC "
+            "inputs, simulate, and compare the column currents with the ideal product Gᵀ·V. Fixed-conductance 0T1R "
+            "arrays are also solved with scipy as an independent check. Large arrays run in VACASK (KLU) when it is "
+            "installed (--engine auto)."
+        ),
+        epilog=(
+            "outputs in DIR: currents.csv (col,i_ideal_A,i_sim_A,rel_error[,i_reference_A]; rel_error relative to "
+            "the largest ideal column current), crossbar_read.png, the netlist, summary.json (RMSE, max error, worst "
+            "column, engine, t_generate_s, t_simulate_s, t_parse_s)\n\nexample:\n"
+            "  memspice crossbar-read --rows 64 --cols 64 --pattern random --v-read 0.2 --r-word 1 --r-bit 1 --out out/xb"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    read.add_argument("--rows", type=int, help="word lines (inferred from --conductances when given)")
+    read.add_argument("--cols", type=int, help="bit lines (inferred from --conductances when given)")
+    read.add_argument("--conductances", type=Path, metavar="G.npy", help="(rows, cols) conductance matrix in S")
+    read.add_argument("--g-on", type=_parse_number, default=1e-4, help="ON conductance in S (default 100u)")
+    read.add_argument("--g-off", type=_parse_number, default=1e-6, help="OFF conductance in S (default 1u)")
+    read.add_argument(
+        "--pattern", choices=("random", "worst", "checkerboard"), default="random",
+        help="ON/OFF pattern when no --conductances: random (seeded), worst (all ON), checkerboard",
+    )
+    read.add_argument("--seed", type=int, default=0, help="seed of the random pattern (default 0)")
+    read.add_argument("--inputs", type=Path, metavar="V.npy", help="(rows,) word-line voltages in V")
+    read.add_argument("--v-read", type=_parse_number, default=0.2, help="read voltage on every word line, V (default 0.2)")
+    read.add_argument("--r-word", type=_parse_number, default=0.0, help="word-line segment resistance in Ω (default 0)")
+    read.add_argument("--r-bit", type=_parse_number, default=0.0, help="bit-line segment resistance in Ω (default 0)")
+    read.add_argument("--cell", choices=("0T1R", "1S1R", "1T1R"), default="0T1R", help="cell type (default 0T1R)")
+    read.add_argument("--gate-voltage", type=_parse_number, default=1.2, help="1T1R gate voltage in V (default 1.2)")
+    read.add_argument(
+        "--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto",
+        help="auto (default): VACASK for large arrays when installed, else ngspice in-process",
+    )
+    read.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    read.set_defaults(handler=_run_crossbar_read)
+
+    margin = commands.add_parser(
+        "read-margin",
+        help="read margin of the far-corner cell vs array size, worst data pattern, 0T1R beside 1S1R",
+        description=(
+            "For each size N, an N x N array with every unselected cell ON (the worst pattern), the selected cell "
+            "at the far corner (row 0, last column) read ON and OFF; unselected lines biased at V/2 (v2), V/3 and "
+            "2V/3 (v3) or left floating (float). Reports (I_on - I_off)/I_on of the selected bit line's current."
+        ),
+        epilog="example:\n  memspice read-margin --sizes 8,16,32,64 --cell 0T1R --cell 1S1R --bias v2 --out out/margin",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    margin.add_argument("--sizes", default="8,16,32,64", help="array sizes N, comma separated (default 8,16,32,64)")
+    margin.add_argument(
+        "--cell", dest="cells", action="append", choices=("0T1R", "1S1R"),
+        help="cell kind (repeatable; default both)",
+    )
+    margin.add_argument("--g-on", type=_parse_number, default=1e-4, help="ON conductance in S (default 100u)")
+    margin.add_argument("--g-off", type=_parse_number, default=1e-6, help="OFF conductance in S (default 1u)")
+    margin.add_argument(
+        "--v-read", type=_parse_number, default=0.8,
+        help="read voltage in V (default 0.8: above the default selector's 0.5 V threshold, V/2 below it)",
+    )
+    margin.add_argument("--bias", choices=("v2", "v3", "float"), default="v2", help="unselected-line biasing (default v2)")
+    margin.add_argument("--r-wire", type=_parse_number, default=1.0, help="segment resistance of every line in Ω (default 1)")
+    margin.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
+    margin.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    margin.set_defaults(handler=_run_read_margin)
     return parser
+
+
+def _run_read_margin(args: argparse.Namespace) -> int:
+    from memspice.experiments.read_margin import ReadMarginConfig, run_read_margin, write_read_margin_report
+
+    try:
+        sizes = tuple(int(part) for part in args.sizes.split(",") if part.strip())
+    except ValueError:
+        raise ParameterError(f"--sizes={args.sizes!r}: give integers separated by commas, e.g. 8,16,32") from None
+    config = ReadMarginConfig(
+        sizes=sizes, cells=tuple(args.cells or ("0T1R", "1S1R")), g_on_S=args.g_on, g_off_S=args.g_off,
+        v_read_V=args.v_read, scheme=args.bias, r_wire_ohm=args.r_wire, engine=args.engine,
+    )
+
+    def progress(size: int, cell: str, wall_s: float) -> None:
+        print(f"{cell} {size}x{size}: read ON and OFF in {wall_s:.2f} s", file=sys.stderr)
+
+    result = run_read_margin(config, progress=progress)
+    written = write_read_margin_report(result, args.out)
+    print(result.table[["size", "cell", "i_on_A", "i_off_A", "margin"]].to_string(index=False))
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def _load_array(path: Path, *, what: str) -> "np.ndarray":
+    import numpy as np
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"{what}: cannot read {path} as a .npy array ({exc})") from None
+
+
+def _run_crossbar_read(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from memspice.experiments.crossbar_read import (
+        CrossbarReadConfig,
+        conductance_pattern,
+        run_crossbar_read,
+        write_crossbar_read_report,
+    )
+
+    if args.conductances is not None:
+        conductance = _load_array(args.conductances, what="--conductances")
+        pattern = args.conductances.name
+        if conductance.ndim == 2 and any(
+            given is not None and given != actual for given, actual in zip((args.rows, args.cols), conductance.shape)
+        ):
+            raise ParameterError(
+                f"--conductances has shape {conductance.shape} but --rows/--cols say ({args.rows}, {args.cols})"
+            )
+    else:
+        if args.rows is None or args.cols is None:
+            raise ParameterError("give --rows and --cols (or --conductances G.npy)")
+        for name, value in (("--rows", args.rows), ("--cols", args.cols)):
+            if not 1 <= value <= 4096:
+                raise ParameterError(f"{name}={value} must be in [1, 4096]")
+        conductance = conductance_pattern(
+            args.rows, args.cols, g_on_S=args.g_on, g_off_S=args.g_off, pattern=args.pattern, seed=args.seed
+        )
+        pattern = args.pattern
+    rows = conductance.shape[0] if conductance.ndim == 2 else 0
+    inputs = _load_array(args.inputs, what="--inputs") if args.inputs is not None else np.full(rows, args.v_read)
+    config = CrossbarReadConfig(
+        conductance, inputs, r_word_ohm=args.r_word, r_bit_ohm=args.r_bit, cell=args.cell,
+        gate_voltage_V=args.gate_voltage, engine=args.engine, pattern=pattern,
+    )
+    print(f"simulating {config.crossbar.rows}x{config.crossbar.cols} {config.cell} array ...", file=sys.stderr)
+    result = run_crossbar_read(config)
+    written = write_crossbar_read_report(result, args.out)
+    errors = result.errors()
+    print(
+        f"engine {result.backend}: rmse {100 * errors['rmse_rel']:.3g} % of full scale, max error "
+        f"{100 * errors['max_rel_error']:.3g} % (column {errors['worst_col']}); generate {result.t_generate_s:.3f} s, "
+        f"simulate {result.t_simulate_s:.3f} s, parse {result.t_parse_s:.3f} s"
+    )
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def _run_selector_iv(args: argparse.Namespace) -> int:
+    from memspice.experiments.selector_iv import SelectorIVConfig, run_selector_iv, write_selector_iv_report
+    from memspice.spicelib.selector import get_selector
+
+    model = get_selector(args.selector)
+    selector_params: dict[str, float | str] = {}
+    for name, text in args.assignments:
+        parameter = model.parameter(name)
+        selector_params[name] = text if parameter.is_choice else parse_spice_number(text, name=f"{model.name}.{name}")
+    options: dict[str, object] = {"selector": args.selector, "selector_params": selector_params, "engine": args.engine}
+    for key, value in (("amplitude_V", args.amplitude), ("period_s", args.period), ("cycles", args.cycles),
+                       ("series_resistance_ohm", args.series_r)):
+        if value is not None:
+            options[key] = value
+    if args.memristor:
+        options["memristor"] = args.memristor
+        options["memristor_params"] = _model_overrides(args.memristor, args.memristor_assignments)
+    config = SelectorIVConfig.demo_1s1r(**options) if args.demo_1s1r else SelectorIVConfig(**options)
+    result = run_selector_iv(config)
+    written = write_selector_iv_report(result, args.out)
+    for label, kind in (("threshold (turn-on)", "on"), ("hold (release)", "off")):
+        for polarity, sign in ((+1, "+"), (-1, "-")):
+            detected = result.detected(kind, polarity)
+            text = f"{detected:.4f} V" if detected is not None else "not reached"
+            print(f"{label:>20} {sign}: {text}")
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
 
 
 def _run_export_va(args: argparse.Namespace) -> int:

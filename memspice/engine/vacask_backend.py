@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal
@@ -32,7 +33,7 @@ from typing import Iterable, Literal
 from memspice.engine.openvaf import compile_va, vacask_tools, vacask_version
 from memspice.engine.rawfile import RawFileError, read_rawfile
 from memspice.engine.subprocess_backend import run_with_deadline
-from memspice.engine.waveforms import EngineOutput, EngineVector, vacask_vector
+from memspice.engine.waveforms import EngineOutput, VectorTable, vacask_vector
 from memspice.errors import NetlistError, ParameterError
 
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
@@ -184,7 +185,9 @@ def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) 
     for stale in (raw_path, log_path, analysis_raw):
         stale.unlink(missing_ok=True)
     command = [tools.VACASK_CMD, "--skip-postprocess", "--quiet-progress", netlist_path.name]
+    started = time.perf_counter()
     returncode, stdout, stderr, timed_out = run_with_deadline(command, timeout_s=timeout_s, cwd=directory)
+    simulate_s = time.perf_counter() - started
     output_text = stdout.decode("utf-8", errors="replace") + stderr.decode("utf-8", errors="replace")
     log_path.write_text(output_text, encoding="utf-8")
     log_lines = output_text.splitlines()
@@ -196,24 +199,31 @@ def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) 
     if analysis_raw.exists():
         os.replace(analysis_raw, raw_path)
     failure = None if returncode == 0 else f"exited with status {returncode}"
-    vectors, raw_problem = _read_vectors(raw_path, analysis)
+    table, raw_problem = _read_table(raw_path, analysis)
     if failure is None and raw_problem is not None:
         failure = raw_problem
-    return EngineOutput(vectors=vectors, log_lines=log_lines, failure=failure, version=version)
+    return EngineOutput(vectors=[], log_lines=log_lines, failure=failure, version=version,
+                        simulate_s=simulate_s, table=table)
 
 
-def _read_vectors(raw_path: Path, analysis: VacaskAnalysis) -> tuple[list[EngineVector], str | None]:
+def _read_table(raw_path: Path, analysis: VacaskAnalysis) -> tuple[VectorTable | None, str | None]:
     """Vectors of the raw file's first plot in ngspice spelling, or why there are none."""
     if not raw_path.exists():
-        return [], f"wrote no raw file for analysis {analysis.name!r} (it failed; see the log)"
+        return None, f"wrote no raw file for analysis {analysis.name!r} (it failed; see the log)"
     try:
         plots = read_rawfile(raw_path)
     except RawFileError as exc:
-        return [], f"wrote an unreadable raw file ({exc})"
+        return None, f"wrote an unreadable raw file ({exc})"
     plot = plots[0]
-    vectors = []
+    special = (analysis.sweep_name, "time")
+    names, kinds = [], []
     for variable in plot.variables:
-        name, kind = vacask_vector(variable.name, analysis.kind, sweep_name=analysis.sweep_name,
-                                   sweep_kind=analysis.sweep_kind)
-        vectors.append(EngineVector(name=name, kind=kind, values=plot.data[:, variable.index]))
-    return vectors, None
+        raw = variable.name
+        if ":" in raw or "." in raw or "(" in raw or raw in special:
+            name, kind = vacask_vector(raw, analysis.kind, sweep_name=analysis.sweep_name,
+                                       sweep_kind=analysis.sweep_kind)
+        else:  # a plain node, by far the most common vector (what vacask_vector() returns)
+            name, kind = f"v({raw})", "voltage"
+        names.append(name)
+        kinds.append(kind)
+    return VectorTable(names=names, kinds=kinds, data=plot.data[:, [v.index for v in plot.variables]]), None

@@ -102,6 +102,20 @@ class EngineVector:
     values: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class VectorTable:
+    """All vectors of one plot as one block, as a raw file holds them.
+
+    ``names`` in ngspice's spelling and ``kinds`` the raw-file type names, one per column of
+    ``data`` (shape ``(points, vectors)``). Backends that read a raw file hand this over
+    instead of one :class:`EngineVector` per vector: a 512×512 crossbar has 526,000 vectors.
+    """
+
+    names: list[str]
+    kinds: list[str]
+    data: np.ndarray
+
+
 @dataclass(frozen=True)
 class EngineOutput:
     """What a backend produced for one run, before the runner judges it.
@@ -116,6 +130,11 @@ class EngineOutput:
     log_lines: list[str]
     failure: str | None
     version: str
+    #: Seconds spent in the simulator proper (reading the netlist and solving), without
+    #: collecting the results; None when the backend did not measure it.
+    simulate_s: float | None = None
+    #: The result as one block (then ``vectors`` is empty), see :class:`VectorTable`.
+    table: VectorTable | None = None
 
 
 class ColumnNotFoundError(KeyError):
@@ -146,7 +165,14 @@ class Waveforms:
     wall_time_s:
         Wall-clock time of the simulation and result parsing, in seconds.
     backend:
-        ``"shared"``, ``"subprocess"`` or ``"vacask"``.
+        ``"shared"``, ``"subprocess"`` or ``"vacask"`` (also after ``backend="auto"``: the
+        one that ran).
+    simulate_time_s:
+        The part of ``wall_time_s`` spent in the simulator itself (ngspice reading the netlist
+        and solving; for the process backends the simulator process), None if not measured.
+    parse_time_s:
+        The rest of ``wall_time_s``: reading the results (raw file or shared-library vectors)
+        into this table.
     """
 
     data: pd.DataFrame
@@ -156,6 +182,8 @@ class Waveforms:
     ngspice_version: str
     wall_time_s: float
     backend: str
+    simulate_time_s: float | None = None
+    parse_time_s: float | None = None
 
     @property
     def simulator_version(self) -> str:
@@ -276,10 +304,14 @@ def build_frame(vectors: list[EngineVector], analysis: Analysis) -> pd.DataFrame
     columns: dict[str, np.ndarray] = {}
     for vector in vectors:
         values = vector.values[:points]
-        if is_scale_vector(vector.name, analysis):
+        if analysis != "op" and is_scale_vector(vector.name, analysis):
             scale[scale_column_name(analysis, vector.kind)] = values
             continue
-        name = column_name(vector.name, vector.kind)
+        raw = vector.name
+        if vector.kind == "voltage" and raw[:2] == "v(" and raw[-1:] == ")" and raw[2:3] != "@":
+            name = raw.lower() + "_V"  # what column_name() gives for v(node), without its regexes
+        else:
+            name = column_name(raw, vector.kind)
         if name in columns:  # two ngspice names mapped to one column: keep ngspice's own
             name = f"{vector.name.lower()}_{UNIT_OF_KIND.get(vector.kind, '')}".rstrip("_")
         columns[name] = values
@@ -289,6 +321,39 @@ def build_frame(vectors: list[EngineVector], analysis: Analysis) -> pd.DataFrame
         # pandas seconds to assemble, the stacked array milliseconds.
         return pd.DataFrame(np.column_stack(list(ordered.values())), columns=list(ordered))
     return pd.DataFrame(ordered)
+
+
+def frame_of_output(output: EngineOutput, analysis: Analysis) -> pd.DataFrame:
+    """The result table of a backend's output (its :class:`VectorTable` or its vectors)."""
+    if output.table is None:
+        return build_frame(output.vectors, analysis)
+    return build_frame_from_table(output.table, analysis)
+
+
+def build_frame_from_table(table: VectorTable, analysis: Analysis) -> pd.DataFrame:
+    """:func:`build_frame` for a :class:`VectorTable`: the same columns, in the same order,
+    named with list comprehensions and ordered by one numpy sort instead of per-vector code."""
+    import pandas as pd
+
+    names, kinds = table.names, table.kinds
+    scale = [k for k, name in enumerate(names) if analysis != "op" and is_scale_vector(name, analysis)]
+    columns = [
+        name.lower() + "_V" if kind == "voltage" and name[:2] == "v(" and name[-1:] == ")" and name[2:3] != "@"
+        else column_name(name, kind)
+        for name, kind in zip(names, kinds)
+    ]
+    rest = np.setdiff1d(np.arange(len(names)), scale)
+    labels = np.array([columns[k] for k in rest], dtype=str) if len(rest) else np.array([], dtype=str)
+    if len(set(labels.tolist())) != len(labels):  # two names map to one column: the general path
+        vectors = [EngineVector(name=name, kind=kind, values=table.data[:, k])
+                   for k, (name, kind) in enumerate(zip(names, kinds))]
+        return build_frame(vectors, analysis)
+    groups = np.array([_column_sort_key(label)[0] for label in labels.tolist()], dtype=np.int64)
+    order = rest[np.lexsort((labels, groups))] if len(rest) else rest
+    picked = list(scale[:1]) + order.tolist()
+    header = [scale_column_name(analysis, kinds[scale[0]])] if scale else []
+    header += [columns[k] for k in order.tolist()]
+    return pd.DataFrame(np.ascontiguousarray(table.data[:, picked], dtype=np.float64), columns=header)
 
 
 def _column_sort_key(column: str) -> tuple[int, str]:

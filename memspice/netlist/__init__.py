@@ -9,8 +9,12 @@ finite floats, expressions are one line from a small alphabet, so no string can 
 ``Netlist.render(dialect="vacask")`` writes the same circuit for VACASK
 (:mod:`memspice.netlist.vacask`). Each block is written through a dialect's ``format_*``
 hook (:mod:`memspice.netlist.dialect`), so a block is defined once for both simulators.
+Large regular circuits (crossbar arrays) use bulk elements (:class:`ResistorArray`,
+:class:`CapacitorArray`, :class:`InstanceArray`, :mod:`memspice.netlist.arrays`): one
+validated object and one vectorised write per block instead of one object per element.
 """
 
+from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray
 from memspice.netlist.dialect import Dialect, get_dialect
 from memspice.netlist.elements import (
     Analysis,
@@ -40,9 +44,10 @@ from memspice.netlist.ngspice import NgspiceDialect
 from memspice.netlist.values import Expr, Value, check_name, check_node, check_number, element_name, format_value
 
 __all__ = [
-    "Analysis", "BehaviouralSource", "Capacitor", "Comment", "CurrentSource", "Dc", "DcSweep",
-    "Dialect", "Element", "Expr", "Function", "Netlist", "NgspiceDialect", "Op", "OsdiModel",
-    "Pulse", "Pwl", "Resistor", "Sine", "SubcircuitDefinition", "SubcircuitInstance", "Tran",
+    "Analysis", "BehaviouralSource", "Capacitor", "CapacitorArray", "Comment", "CurrentSource", "Dc",
+    "DcSweep", "Dialect", "Element", "Expr", "Function", "InstanceArray", "Netlist", "NgspiceDialect",
+    "Op", "OsdiModel", "Pulse", "Pwl", "Resistor", "ResistorArray", "Sine", "SubcircuitDefinition",
+    "SubcircuitInstance", "Tran",
     "Value", "VacaskDialect", "VoltageSource", "Waveform", "check_name", "check_node",
     "check_number", "element_name", "format_value", "get_dialect", "node_names",
 ]

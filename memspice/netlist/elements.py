@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Union
 
 from memspice.errors import NetlistError
+from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray
 from memspice.netlist.ngspice import NGSPICE
 from memspice.netlist.values import Expr, Value, check_name, check_node, check_number, element_name, format_value
 
@@ -267,7 +268,8 @@ class Comment:
         return NGSPICE.format(self)
 
 
-Element = Union[Resistor, Capacitor, VoltageSource, CurrentSource, BehaviouralSource, SubcircuitInstance, Comment]
+Element = Union[Resistor, Capacitor, VoltageSource, CurrentSource, BehaviouralSource, SubcircuitInstance, Comment,
+                ResistorArray, CapacitorArray, InstanceArray]
 
 
 @dataclass(frozen=True)
@@ -526,4 +528,8 @@ def node_names(elements: Iterable[Element]) -> set[str]:
             nodes.update((element.n_plus, element.n_minus))
         elif isinstance(element, (Resistor, Capacitor)):
             nodes.update((element.n1, element.n2))
+        elif isinstance(element, (ResistorArray, CapacitorArray)):
+            nodes.update(element.nodes())
+        elif isinstance(element, InstanceArray):
+            nodes.update(element.nodes_used())
     return nodes

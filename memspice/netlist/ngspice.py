@@ -6,11 +6,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from memspice.errors import NetlistError
+from memspice.netlist.arrays import format_number_array, lines_of
 from memspice.netlist.dialect import Dialect
 from memspice.netlist.values import check_name, check_node, check_number, element_name, format_value
 from memspice.units import format_spice_number
 
 if TYPE_CHECKING:
+    from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray
     from memspice.netlist.elements import (
         BehaviouralSource,
         Capacitor,
@@ -150,6 +152,26 @@ class NgspiceDialect(Dialect):
 
     def format_comment(self, element: "Comment") -> str:
         return self._comment_text(element.text)
+
+    # ------------------------------------------------------------------ bulk elements
+
+    def format_resistor_array(self, block: "ResistorArray") -> str:
+        return self._two_terminal_array(block)
+
+    def format_capacitor_array(self, block: "CapacitorArray") -> str:
+        return self._two_terminal_array(block)
+
+    @staticmethod
+    def _two_terminal_array(block: "ResistorArray | CapacitorArray") -> str:
+        names = [block.letter + name for name in block.names]
+        return lines_of([names, list(block.n1), list(block.n2), block.text_values()])
+
+    def format_instance_array(self, block: "InstanceArray") -> str:
+        columns = [[block.letter + name for name in block.names], *(list(pin) for pin in block.nodes),
+                   [block.subcircuit] * len(block)]
+        for key, values in block.params.items():
+            columns.append([f"{key}={text}" for text in format_number_array(values)])
+        return lines_of(columns)
 
     @staticmethod
     def _comment_text(text: str) -> str:

@@ -26,7 +26,10 @@ ngspice gives it (``Xm1`` -> ``xm1``) and results get the same column names from
 
 Mapping of the ngspice constructs
 ---------------------------------
-* ``R``/``C`` -> OSDI ``resistor`` (``r=``) / ``capacitor`` (``c=``) shipped with VACASK.
+* ``R``/``C`` -> OSDI ``resistor`` (``r=``) / ``capacitor`` (``c=``) shipped with VACASK; the
+  bulk :class:`~memspice.netlist.ResistorArray` / ``CapacitorArray`` the same, one line each.
+  An :class:`~memspice.netlist.InstanceArray` of an OSDI twin puts its per-instance values
+  (instance parameters) on the instance lines and its constants on one model line.
 * ``V``/``I`` -> builtin ``vsource``/``isource``: ``dc=``; ``type="sine" sinedc ampl freq delay
   theta``; ``type="pulse" val0 val1 delay rise fall width period``; ``type="pwl" wave=[t, v, ...]``
   (parameter names from VACASK's ``lib/devvisrc.cpp``). VACASK 0.3.4 ignores a sine's phase in
@@ -56,7 +59,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+import numpy as np
+
 from memspice.errors import NetlistError
+from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray, format_number_array, lines_of
 from memspice.netlist.dialect import Dialect
 from memspice.netlist.elements import (
     BehaviouralSource,
@@ -301,6 +307,56 @@ class VacaskDialect(Dialect):
         _single_line(element.text)
         return f"// {element.text}"
 
+    # ------------------------------------------------------------------ bulk elements
+
+    def format_resistor_array(self, block: ResistorArray) -> str:
+        self._devices.add("resistor")
+        return self._two_terminal_array(block, "resistor r=")
+
+    def format_capacitor_array(self, block: CapacitorArray) -> str:
+        self._devices.add("capacitor")
+        return self._two_terminal_array(block, "capacitor c=")
+
+    @staticmethod
+    def _two_terminal_array(block: ResistorArray | CapacitorArray, device: str) -> str:
+        # Names and nodes are validated letters, digits and '_', so lower-casing the whole
+        # block at once gives VACASK's names (and leaves the numbers as they are).
+        lines = [f"{block.letter}{name} ({n1} {n2}) {device}{value}"
+                 for name, n1, n2, value in zip(block.names, block.n1, block.n2, block.text_values())]
+        return "\n".join(lines).lower()
+
+    def format_instance_array(self, block: InstanceArray) -> str:
+        subcircuit = block.subcircuit.lower()
+        params = {key.lower(): values for key, values in block.params.items()}
+        model = self._osdi.get(subcircuit)
+        master = subcircuit
+        if model is None:
+            if subcircuit not in self._subcircuits:
+                raise NetlistError(f"InstanceArray{self._where} uses subcircuit {block.subcircuit!r}, which is neither "
+                                   "defined (netlist.define) nor given an OsdiModel (netlist.define_osdi)")
+        else:
+            instance_keys = {k.lower() for k in model.instance_params}
+            model_params = {k.lower(): float(v) for k, v in model.params.items()}
+            constant = {k.lower(): v for k, v in block.constant_params().items()}
+            for key in list(params):
+                if key in instance_keys:
+                    continue
+                if key not in constant:
+                    raise NetlistError(
+                        f"InstanceArray of {model.module}{self._where}: parameter {key!r} differs between instances, "
+                        "but VACASK takes it on the model line; declare it (* type=\"instance\" *) in the "
+                        "Verilog-A module and list it in OsdiModel.instance_params"
+                    )
+                model_params[key] = constant[key]
+                del params[key]
+            master = self._osdi_model_name(subcircuit, model_params)
+        columns = [[f"x{name}" for name in block.names],
+                   ["(" + " ".join(nodes) + ")" for nodes in zip(*block.nodes)],
+                   [master] * len(block)]
+        for key, values in params.items():
+            columns.append([f"{key}={text}" for text in format_number_array(values)])
+        return lines_of(columns).lower()
+
     # ------------------------------------------------------------------ source waveforms
 
     def format_dc(self, waveform: Dc) -> str:
@@ -413,6 +469,10 @@ class VacaskDialect(Dialect):
                     entries.append(f'"{n2}", {format_spice_number(-value)}')
                 else:
                     entries.append(f'"{n1}", "{n2}", {format_spice_number(value)}')
+            elif isinstance(element, InstanceArray):
+                model = self._osdi.get(element.subcircuit.lower())
+                if model is not None and model.initial_conditions:
+                    entries += self._osdi_array_conditions(model, element, prefix)
             elif isinstance(element, SubcircuitInstance):
                 instance = prefix + element_name(element.name, "X").lower()
                 subcircuit = element.subcircuit.lower()
@@ -444,6 +504,27 @@ class VacaskDialect(Dialect):
                 value = source
             number = check_number(value, what=f"{instance}.{internal} initial condition")
             entries.append(f'"{instance}:{internal.lower()}", {format_spice_number(number)}')
+        return entries
+
+    @staticmethod
+    def _osdi_array_conditions(model: OsdiModel, block: InstanceArray, prefix: str) -> list[str]:
+        params = {k.lower(): v for k, v in block.params.items()}
+        defaults = {k.lower(): v for k, v in model.params.items()}
+        entries: list[str] = []
+        for internal, source in model.initial_conditions.items():
+            if isinstance(source, str):
+                values = params.get(source.lower())
+                if values is None:
+                    if source.lower() not in defaults:
+                        raise NetlistError(
+                            f"InstanceArray of {model.module}: the start value of internal node {internal} is "
+                            f"parameter {source!r}, which neither the instances nor OsdiModel.params set")
+                    values = np.full(len(block), float(defaults[source.lower()]))
+            else:
+                values = np.full(len(block), float(source))
+            node = internal.lower()
+            entries += [f'"{prefix}x{name.lower()}:{node}", {text}'
+                        for name, text in zip(block.names, format_number_array(values))]
         return entries
 
     # ------------------------------------------------------------------ names and values

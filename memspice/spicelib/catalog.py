@@ -341,10 +341,13 @@ def memristor_subcircuit(model: MemristorModel, values: Mapping[str, ParamValue]
 _REGISTRY: dict[str, MemristorModel] = {}
 
 
-def register(model: MemristorModel) -> MemristorModel:
-    """Add ``model`` to the catalog (names must be unique and safe as SPICE names)."""
-    if model.name in _REGISTRY:
-        raise ValueError(f"memristor model {model.name!r} is registered twice")
+def check_model(model: MemristorModel) -> None:
+    """Check what :func:`register` checks, without registering: parameter names clear of the
+    subcircuit's node names, defaults in range, every variant's equations parseable.
+
+    Other registries of two-terminal one-state devices built on :class:`MemristorModel`
+    (the selectors of :mod:`memspice.spicelib.selector`) call it too.
+    """
     for parameter in model.parameters:
         if parameter.name in PINS or parameter.name == STATE_NODE:
             raise ValueError(f"model {model.name}: parameter {parameter.name!r} collides with a node name")
@@ -352,6 +355,13 @@ def register(model: MemristorModel) -> MemristorModel:
             parameter.validate(parameter.default, model=model.name)
     for values in variants(model):
         model.parse(values)  # every variant's equations must parse against its own names
+
+
+def register(model: MemristorModel) -> MemristorModel:
+    """Add ``model`` to the catalog (names must be unique and safe as SPICE names)."""
+    if model.name in _REGISTRY:
+        raise ValueError(f"memristor model {model.name!r} is registered twice")
+    check_model(model)
     _REGISTRY[model.name] = model
     return model
 

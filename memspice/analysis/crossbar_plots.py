@@ -1,0 +1,86 @@
+"""Figures of crossbar studies: read error maps and read margin against array size.
+
+matplotlib is imported inside each function (``import memspice.analysis`` stays cheap);
+files are written through :func:`memspice.analysis.plots._write_atomically`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from memspice.analysis.plots import _write_atomically, si_prefix
+
+
+def plot_crossbar_read(
+    cell_voltages_V: np.ndarray,
+    ideal_A: np.ndarray,
+    simulated_A: np.ndarray,
+    path: Path,
+    *,
+    title: str,
+    dpi: int = 150,
+) -> Path:
+    """Heat map of the voltage across every cell, beside ideal vs simulated column currents.
+
+    ``cell_voltages_V`` is ``(rows, cols)``; ``ideal_A`` and ``simulated_A`` are ``(cols,)``.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(12.0, 4.6), layout="constrained")
+    ax_map, ax_cols, ax_err = figure.subplots(1, 3, width_ratios=(1.0, 1.2, 1.0))
+    image = ax_map.imshow(cell_voltages_V, cmap="viridis", aspect="auto", interpolation="nearest")
+    ax_map.set_title("Voltage across each cell")
+    ax_map.set_xlabel("Column (bit line)")
+    ax_map.set_ylabel("Row (word line)")
+    figure.colorbar(image, ax=ax_map, label="Cell voltage (V)")
+
+    scale, prefix = si_prefix(float(np.max(np.abs(ideal_A))))
+    cols = np.arange(ideal_A.size)
+    ax_cols.plot(cols, ideal_A / scale, "o-", ms=3, label="ideal Gᵀ·V")
+    ax_cols.plot(cols, simulated_A / scale, "s-", ms=3, label="simulated")
+    ax_cols.set_title("Column currents")
+    ax_cols.set_xlabel("Column (bit line)")
+    ax_cols.set_ylabel(f"Output current ({prefix}A)")
+    ax_cols.grid(alpha=0.3)
+    ax_cols.legend()
+
+    full_scale = float(np.max(np.abs(ideal_A)))
+    ax_err.bar(cols, 100.0 * (simulated_A - ideal_A) / full_scale, width=0.8)
+    ax_err.set_title("Error vs ideal")
+    ax_err.set_xlabel("Column (bit line)")
+    ax_err.set_ylabel("(I_sim − I_ideal) / full scale (%)")
+    ax_err.grid(alpha=0.3)
+    figure.suptitle(title)
+    path = Path(path)
+    _write_atomically(figure, path, dpi=dpi)
+    return path
+
+
+def plot_read_margin(
+    sizes: Sequence[int],
+    margins: Mapping[str, Sequence[float]],
+    path: Path,
+    *,
+    title: str,
+    dpi: int = 150,
+) -> Path:
+    """Read margin (I_on − I_off)/I_on against array size N (N × N), one line per cell kind."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 4.6), layout="constrained")
+    ax = figure.subplots()
+    for label, values in margins.items():
+        ax.plot(sizes, 100.0 * np.asarray(values, dtype=float), "o-", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(sizes), [str(n) for n in sizes])
+    ax.set_xlabel("Array size N (N × N)")
+    ax.set_ylabel("Read margin (I_on − I_off)/I_on (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(title="cell")
+    path = Path(path)
+    _write_atomically(figure, path, dpi=dpi)
+    return path
