@@ -54,6 +54,17 @@ def _parse_number(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _add_out_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+
+
+def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
+        help=help_text,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``memspice`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -77,10 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     hysteresis.add_argument("--model", required=True, help="model name from `memspice models` (e.g. hp, vteam, chua)")
-    hysteresis.add_argument(
-        "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
-        help="override a model parameter, SI units (repeatable), e.g. --set window=biolek --set roff=16k",
-    )
+    _add_set_option(hysteresis, "override a model parameter, SI units (repeatable), e.g. --set window=biolek --set roff=16k")
     hysteresis.add_argument("--drive", choices=("voltage", "current"), help="sine voltage or current source")
     hysteresis.add_argument("--amplitude", type=_parse_number, help="drive amplitude in V (voltage) or A (current)")
     hysteresis.add_argument(
@@ -95,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="ngspice in-process (shared, default), `ngspice -b` (subprocess), or VACASK with the Verilog-A export "
         "(needs `pip install memspice[veriloga]`)",
     )
-    hysteresis.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    _add_out_option(hysteresis)
     hysteresis.set_defaults(handler=_run_hysteresis)
 
     models = commands.add_parser(
@@ -120,10 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("model", help="model name from `memspice models`")
-    export.add_argument(
-        "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
-        help="parameter default or variant (repeatable)",
-    )
+    _add_set_option(export, "parameter default or variant (repeatable)")
     export.add_argument("-o", "--output", type=Path, help="output .va file (default: print to standard output)")
     export.set_defaults(handler=_run_export_va)
 
@@ -143,10 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     selector.add_argument("--selector", default="ts", help="selector model (default ts: volatile threshold switch)")
-    selector.add_argument(
-        "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
-        help="selector parameter, SI units (repeatable): r_on_s, r_off_s, v_th, v_hold, tau, ...",
-    )
+    _add_set_option(selector, "selector parameter, SI units (repeatable): r_on_s, r_off_s, v_th, v_hold, tau, ...")
     selector.add_argument("--amplitude", type=_parse_number, help="triangle peak in V (default 0.8)")
     selector.add_argument("--period", type=_parse_number, help="duration of one bipolar triangle in s (default 1m)")
     selector.add_argument("--cycles", type=int, help="number of triangles (default 1)")
@@ -158,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     selector.add_argument("--series-r", type=_parse_number, help="extra series resistance in Ω")
     selector.add_argument("--demo-1s1r", action="store_true", help="the 1S1R demo: selector + VTEAM, both snaps visible")
     selector.add_argument("--engine", choices=("shared", "subprocess", "vacask"), help="simulator backend")
-    selector.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    _add_out_option(selector)
     selector.set_defaults(handler=_run_selector_iv)
 
     read = commands.add_parser(
@@ -199,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto",
         help="auto (default): VACASK for large arrays when installed, else ngspice in-process",
     )
-    read.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    _add_out_option(read)
     read.set_defaults(handler=_run_crossbar_read)
 
     margin = commands.add_parser(
@@ -227,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     margin.add_argument("--bias", choices=("v2", "v3", "float"), default="v2", help="unselected-line biasing (default v2)")
     margin.add_argument("--r-wire", type=_parse_number, default=1.0, help="segment resistance of every line in Ω (default 1)")
     margin.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
-    margin.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    _add_out_option(margin)
     margin.set_defaults(handler=_run_read_margin)
     return parser
 
@@ -315,11 +317,7 @@ def _run_selector_iv(args: argparse.Namespace) -> int:
     from memspice.experiments.selector_iv import SelectorIVConfig, run_selector_iv, write_selector_iv_report
     from memspice.spicelib.selector import get_selector
 
-    model = get_selector(args.selector)
-    selector_params: dict[str, float | str] = {}
-    for name, text in args.assignments:
-        parameter = model.parameter(name)
-        selector_params[name] = text if parameter.is_choice else parse_spice_number(text, name=f"{model.name}.{name}")
+    selector_params = _overrides(get_selector(args.selector), args.assignments)
     options: dict[str, object] = {"selector": args.selector, "selector_params": selector_params, "engine": args.engine}
     for key, value in (("amplitude_V", args.amplitude), ("period_s", args.period), ("cycles", args.cycles),
                        ("series_resistance_ohm", args.series_r)):
@@ -358,7 +356,11 @@ def _run_export_va(args: argparse.Namespace) -> int:
 def _model_overrides(model_name: str, assignments: Sequence[tuple[str, str]]) -> dict[str, float | str]:
     from memspice.spicelib import get_model
 
-    model = get_model(model_name)
+    return _overrides(get_model(model_name), assignments)
+
+
+def _overrides(model, assignments: Sequence[tuple[str, str]]) -> dict[str, float | str]:
+    """``--set NAME=TEXT`` pairs as parameter values: numbers parsed with SPICE suffixes, words kept."""
     overrides: dict[str, float | str] = {}
     for name, text in assignments:
         parameter = model.parameter(name)
