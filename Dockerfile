@@ -10,7 +10,7 @@ RUN ./scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY memspice memspice
-RUN pip install --no-cache-dir . && mkdir -p /out
+RUN pip install --no-cache-dir ".[veriloga]" && mkdir -p /out
 
 ENV MPLBACKEND=Agg
 ENTRYPOINT ["memspice"]

@@ -54,3 +54,16 @@ def test_readme_example_script_runs(tmp_path) -> None:
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "'is_memristor': True" in completed.stdout
     assert (tmp_path / "demo" / "summary.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [("engine_overhead.py", ["--runs", "2"]), ("crossbar_read.py", ["--sizes", "8"])],
+)
+def test_benchmark_scripts_run(script: str, args: list[str]) -> None:
+    """The benchmarks are scripts, not timed tests; this only keeps them runnable."""
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "scipy" in completed.stdout or "ratio" in completed.stdout
