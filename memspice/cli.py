@@ -7,10 +7,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from memspice.errors import MemspiceError, ParameterError, SimulationError
 from memspice.units import parse_spice_number
+
+if TYPE_CHECKING:
+    import numpy
 
 _DESCRIPTION = """\
 memspice: memristive circuits on a real SPICE simulator (ngspice).
@@ -256,7 +259,7 @@ def _run_read_margin(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_array(path: Path, *, what: str) -> "np.ndarray":
+def _load_array(path: Path, *, what: str) -> "numpy.ndarray":
     import numpy as np
 
     try:

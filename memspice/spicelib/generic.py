@@ -45,7 +45,6 @@ from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
-    ParamValue,
     Parameter,
     register as register_model,
 )
