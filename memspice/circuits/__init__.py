@@ -3,6 +3,7 @@
 from memspice.circuits.crossbar import (
     CrossbarConfig,
     CrossbarNodes,
+    External,
     Floating,
     Source,
     add_crossbar,
@@ -12,6 +13,6 @@ from memspice.circuits.crossbar_cells import CellArray, CellSite, FixedConductan
 from memspice.circuits.memristor import MemristorInstance, add_memristor
 
 __all__ = [
-    "CellArray", "CellSite", "CrossbarConfig", "CrossbarNodes", "FixedConductanceCells", "Floating",
+    "CellArray", "CellSite", "CrossbarConfig", "CrossbarNodes", "External", "FixedConductanceCells", "Floating",
     "MemristorCells", "MemristorInstance", "Source", "add_crossbar", "add_memristor", "bias",
 ]

@@ -19,6 +19,9 @@ columns j = 0..n−1::
   cross-points and one more runs from the bottom cross-point to node ``bb<j>``, held at 0 V
   by a sink source whose current is output j (``sink="both"``: also a segment from the top
   cross-point to ``bt<j>`` and a second sink there).
+* Any line end may instead be ``Floating()`` (no end segment, no source) or ``External()``
+  (the end segment up to the end node is written, the source is left to the caller, e.g.
+  a TIA's virtual ground from :mod:`memspice.circuits.readout`).
 * Cell (i, j) joins the word-line node of row i, column j to the bit-line node of the same
   cross-point; positive cell current flows from the word line into the bit line.
 
@@ -152,7 +155,16 @@ class Floating:
     """A line end left open: no source and no end segment."""
 
 
-Termination = Union[Source, Floating]
+@dataclass(frozen=True)
+class External:
+    """A line end left to the caller: the end segment is written up to the end node
+    (``bb<j>``/``bt<j>`` of a bit line, ``wl<i>``/``wr<i>`` of a word line) as for a
+    :class:`Source`, but no source is written there, so a readout block (a TIA's virtual
+    ground, :mod:`memspice.circuits.readout`) or an external driver can be connected to it.
+    With zero wire resistance the end node is the merged line node."""
+
+
+Termination = Union[Source, Floating, External]
 #: What may be given per line: one termination for every end of the line, or one per end
 #: (word lines: ``(left, right)``; bit lines: ``(bottom, top)``) when the config has two.
 LineTermination = Union[Termination, tuple[Termination, Termination]]
@@ -375,8 +387,9 @@ def _line_terminations(lines: object, *, count: int, two: bool, what: str,
             raise ParameterError(f"{what}[{index}] gives {len(pair)} ends; this crossbar has {2 if two else 1} "
                                  f"driven end(s) per line ({'a pair' if two else 'one termination'})")
         for end in pair:
-            if not isinstance(end, (Source, Floating)):
-                raise ParameterError(f"{what}[{index}]={line!r}: each end must be Source(...) or Floating()")
+            if not isinstance(end, (Source, Floating, External)):
+                raise ParameterError(f"{what}[{index}]={line!r}: each end must be Source(...), Floating() "
+                                     "or External()")
         ends.append(pair)
     return ends
 
@@ -404,8 +417,8 @@ def _sources(items: list[object], ends: list[tuple[Termination, ...]], *, merged
 def _word_segments(config: CrossbarConfig, nodes: np.ndarray, ends: list[tuple[Termination, ...]],
                    p: str) -> ResistorArray:
     rows, cols = config.shape
-    left = np.array([isinstance(pair[0], Source) for pair in ends])
-    right = np.array([config.drive == "both" and isinstance(pair[-1], Source) for pair in ends])
+    left = np.array([isinstance(pair[0], (Source, External)) for pair in ends])
+    right = np.array([config.drive == "both" and isinstance(pair[-1], (Source, External)) for pair in ends])
     # Segment k of row i joins node k-1 to node k (node -1: left end, node cols: right end).
     names = node_grid(f"{p}sw", rows, cols + 1)
     a = np.empty((rows, cols + 1), dtype=object)
@@ -423,8 +436,8 @@ def _word_segments(config: CrossbarConfig, nodes: np.ndarray, ends: list[tuple[T
 def _bit_segments(config: CrossbarConfig, nodes: np.ndarray, ends: list[tuple[Termination, ...]],
                   p: str) -> ResistorArray:
     rows, cols = config.shape
-    bottom = np.array([isinstance(pair[0], Source) for pair in ends])
-    top = np.array([config.sink == "both" and isinstance(pair[-1], Source) for pair in ends])
+    bottom = np.array([isinstance(pair[0], (Source, External)) for pair in ends])
+    top = np.array([config.sink == "both" and isinstance(pair[-1], (Source, External)) for pair in ends])
     # Segment k of column j joins node k-1 to node k (node -1: top end, node rows: bottom end).
     names = node_grid(f"{p}sb", rows + 1, cols)
     a = np.empty((rows + 1, cols), dtype=object)

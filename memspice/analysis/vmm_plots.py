@@ -1,0 +1,48 @@
+"""Figure of a VMM chain's waveforms: input pulses, readout output (integrator ramp or TIA
+level) and the ADC sampling instants.
+
+matplotlib is imported inside the function (``import memspice.analysis`` stays cheap).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from memspice.analysis.plots import _write_atomically, si_prefix
+
+
+def plot_vmm_chain(trace: object, path: Path, *, title: str, readout: str = "integrator", dpi: int = 150) -> Path:
+    """Two stacked panels sharing time: word-line voltages (one line per row), then output 0's
+    readout voltage with the ADC sampling instants and the ADC LSB grid around them.
+
+    ``trace`` is a :class:`memspice.experiments.vmm.VmmTrace` (``time_s`` ``(points,)``,
+    ``word_line_V`` ``(points, rows)``, ``readout_V`` ``(points,)``, ``sample_times_s`` and
+    ``sample_values_V`` ``(cycles,)``, ``adc_lsb_V``).
+    """
+    from matplotlib.figure import Figure
+
+    t = np.asarray(trace.time_s)
+    scale, prefix = si_prefix(float(np.max(t)))
+    figure = Figure(figsize=(10.0, 6.0), layout="constrained")
+    ax_in, ax_out = figure.subplots(2, 1, sharex=True)
+    for row in range(trace.word_line_V.shape[1]):
+        ax_in.plot(t / scale, trace.word_line_V[:, row], lw=1.0, label=f"row {row}" if row < 8 else None)
+    ax_in.set_ylabel("Word-line voltage (V)")
+    ax_in.set_title("Input pulses")
+    if trace.word_line_V.shape[1] <= 8:
+        ax_in.legend(fontsize=7, ncol=4, loc="upper right")
+    label = "integrator output (reset per window)" if readout == "integrator" else "TIA differential output"
+    ax_out.plot(t / scale, trace.readout_V, color="C0", lw=1.2, label=label)
+    ax_out.plot(np.asarray(trace.sample_times_s) / scale, trace.sample_values_V, "o", color="C3",
+                label="ADC sampling instants")
+    for instant in trace.sample_times_s:
+        ax_out.axvline(instant / scale, color="C3", lw=0.5, alpha=0.4)
+    ax_out.set_ylabel("Readout voltage, output 0 (V)")
+    ax_out.set_xlabel(f"Time ({prefix}s)")
+    ax_out.set_title(f"Readout and ADC (1 LSB = {trace.adc_lsb_V * 1e3:.3g} mV)")
+    ax_out.legend(fontsize=8, loc="upper left")
+    figure.suptitle(title)
+    _write_atomically(figure, Path(path), dpi=dpi)
+    return Path(path)
