@@ -84,3 +84,18 @@ def test_selector_buys_back_read_margin_at_64x64(tmp_path) -> None:
     margins = json.loads((out / "summary.json").read_text())["margins"]
     assert margins["1S1R"]["64"] > 0.9 > 0.1 > margins["0T1R"]["64"] > 0
     assert (out / "read_margin.png").stat().st_size > 10_000
+
+
+def test_vmm_cli_bit_serial_reproduces_the_integer_product(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(7)
+    weights, inputs = rng.integers(-7, 8, (8, 4)), rng.integers(0, 256, 8)
+    np.save(tmp_path / "w.npy", weights)
+    np.save(tmp_path / "x.npy", inputs)
+    out = tmp_path / "vmm"
+    assert main(["vmm", "--weights", str(tmp_path / "w.npy"), "--inputs", str(tmp_path / "x.npy"),
+                 "--encoding", "bitserial", "--readout", "integrator", "--adc-bits", "12", "--levels", "15",
+                 "--out", str(out)]) == 0
+    results = pd.read_csv(out / "results.csv")
+    np.testing.assert_array_equal(results["digital"].to_numpy(), weights.T @ inputs)
+    np.testing.assert_array_equal(results["ideal"].to_numpy(), weights.T @ inputs)
+    assert json.loads((out / "summary.json").read_text())["energy_per_mac_J"] > 0
