@@ -263,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--single-ended", action="store_true",
         help="one column per output against a reference column (default: differential G+/G- pairs)",
     )
+    vmm.add_argument(
+        "--model", help="catalog memristor for the cells, each programmed to its target G at --v-read "
+        "(--g-min/--g-max must lie in the model's range, e.g. hp: 62.5u..10m); default fixed conductances",
+    )
     vmm.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
     vmm.add_argument("--g-min", type=_parse_number, default=1e-6, help="smallest conductance in S (default 1u)")
     vmm.add_argument("--g-max", type=_parse_number, default=100e-6, help="largest conductance in S (default 100u)")
@@ -279,7 +283,7 @@ def _run_vmm(args: argparse.Namespace) -> int:
     config = VmmConfig(
         weights=_load_array(args.weights, what="--weights"), inputs=_load_array(args.inputs, what="--inputs"),
         encoding=args.encoding, input_bits=args.input_bits, readout=args.readout, adc_bits=args.adc_bits,
-        levels=args.levels, differential=not args.single_ended, r_wire_ohm=args.r_wire, g_min_S=args.g_min,
+        levels=args.levels, differential=not args.single_ended, model=args.model, r_wire_ohm=args.r_wire, g_min_S=args.g_min,
         g_max_S=args.g_max, v_read_V=args.v_read, engine=args.engine,
     )
     result = run_vmm(config)

@@ -99,3 +99,13 @@ def test_vmm_cli_bit_serial_reproduces_the_integer_product(tmp_path, capsys) -> 
     np.testing.assert_array_equal(results["digital"].to_numpy(), weights.T @ inputs)
     np.testing.assert_array_equal(results["ideal"].to_numpy(), weights.T @ inputs)
     assert json.loads((out / "summary.json").read_text())["energy_per_mac_J"] > 0
+
+
+def test_vmm_with_memristor_cells_programmed_to_the_weights() -> None:
+    """HP cells set to their target G at the read voltage: the chain stays within 1 % of full scale."""
+    from memspice.experiments.vmm import VmmConfig, run_vmm
+
+    rng = np.random.default_rng(11)
+    config = VmmConfig(weights=rng.uniform(-1, 1, (4, 2)), inputs=rng.uniform(0, 1, 4), model="hp",
+                       g_min_S=1.05 / 16e3, g_max_S=0.9 / 100, adc_bits=10)
+    assert run_vmm(config).errors()["total"]["max_abs_fs"] < 0.01
