@@ -259,9 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     vmm.add_argument("--readout", choices=("tia", "integrator"), default="tia", help="column readout (default tia)")
     vmm.add_argument("--adc-bits", type=int, default=8, help="ADC resolution in bits (default 8)")
     vmm.add_argument("--levels", type=int, help="quantise weights to L conductance levels (e.g. 15 for -7..7)")
-    vmm.add_argument(
+    sides = vmm.add_mutually_exclusive_group()
+    sides.add_argument(
+        "--differential", action="store_true", default=True,
+        help="G+/G- column pairs subtracted by a difference amplifier (the default)",
+    )
+    sides.add_argument(
         "--single-ended", action="store_true",
-        help="one column per output against a reference column (default: differential G+/G- pairs)",
+        help="one column per output against a reference column instead of differential pairs",
     )
     vmm.add_argument(
         "--model", help="catalog memristor for the cells, each programmed to its target G at --v-read "
