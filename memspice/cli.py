@@ -279,7 +279,83 @@ def build_parser() -> argparse.ArgumentParser:
     vmm.add_argument("--engine", choices=("shared", "subprocess"), default="shared", help="ngspice backend")
     _add_out_option(vmm)
     vmm.set_defaults(handler=_run_vmm)
+
+    write = commands.add_parser(
+        "write-scheme",
+        help="validate a V/2, V/3 or floating half-select write on a memristor array",
+        description=(
+            "Apply one write pulse to the target cells of a rows x cols memristor array through a half-select "
+            "scheme, simulate the transient, and report whether each selected cell switched and how far every "
+            "half-selected and unselected cell moved (disturb), with the peak voltage each cell saw and the energy "
+            "drawn. Schemes: v2 (unselected lines at V_W/2), v2_symmetric (Prezioso: +V_W/2 on the selected word "
+            "line, -V_W/2 on the selected bit line, others grounded), v3 (V_W/3 and 2V_W/3), float (unselected lines "
+            "open). Default device: VTEAM with +-1.4 V thresholds, so V/2 holds below V_W = 2.8 V."
+        ),
+        epilog=(
+            "outputs in DIR: cells.csv (row,col,role,state_before,state_after,d_state,v_peak_V), write_scheme.png, "
+            "the netlist, summary.json (switched per target, worst disturb, energy, pass/fail)\n\nexample:\n"
+            "  memspice write-scheme --scheme v2 --rows 16 --cols 16 --v-write 2 --pulse-width 50n --r-wire 1 "
+            "--target 3,4 --out out/v2"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    write.add_argument("--scheme", choices=("v2", "v2_symmetric", "v3", "float"), default="v2", help="biasing scheme")
+    write.add_argument("--rows", type=int, default=8, help="word lines (default 8)")
+    write.add_argument("--cols", type=int, default=8, help="bit lines (default 8)")
+    write.add_argument("--model", default="vteam", help="catalog memristor (default vteam with write parameters)")
+    _add_set_option(write, "model parameter override, SI units (repeatable)")
+    write.add_argument("--v-write", type=_parse_number, default=2.0, help="write amplitude V_W in V (default 2)")
+    write.add_argument("--pulse-width", type=_parse_number, default=50e-9, help="pulse width in s (default 50n)")
+    write.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
+    write.add_argument(
+        "--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="worst",
+        help="initial states of the other cells (default worst: all ON)",
+    )
+    write.add_argument(
+        "--target", default="0,0", metavar="ROW,COL[;ROW,COL...]", help="cells to write (default 0,0)",
+    )
+    write.add_argument("--tolerance", type=_parse_number, default=0.01, help="allowed |d_state| of other cells")
+    write.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
+    _add_out_option(write)
+    write.set_defaults(handler=_run_write_scheme)
     return parser
+
+
+def _parse_targets(text: str) -> tuple[tuple[int, int], ...]:
+    try:
+        return tuple(
+            (int(row), int(col)) for row, col in (part.split(",") for part in text.split(";") if part.strip())
+        )
+    except ValueError:
+        raise ParameterError(f"--target={text!r}: write ROW,COL pairs separated by ';', e.g. 3,4;5,1") from None
+
+
+def _run_write_scheme(args: argparse.Namespace) -> int:
+    from memspice.experiments.write_scheme import (
+        WRITE_PARAMS,
+        WriteSchemeConfig,
+        run_write_scheme,
+        write_write_scheme_report,
+    )
+
+    params = dict(WRITE_PARAMS) if args.model == "vteam" else {}
+    params.update(_model_overrides(args.model, args.assignments))
+    config = WriteSchemeConfig(
+        scheme=args.scheme, rows=args.rows, cols=args.cols, model=args.model, params=params,
+        v_write_V=args.v_write, pulse_width_s=args.pulse_width, r_wire_ohm=args.r_wire, pattern=args.pattern,
+        targets=_parse_targets(args.target), disturb_tolerance=args.tolerance, engine=args.engine,
+    )
+    result = run_write_scheme(config)
+    written = write_write_scheme_report(result, args.out)
+    summary = result.summary()
+    print(
+        f"selected switched: {summary['selected_switched']}; worst half-selected |d_state| "
+        f"{summary['worst_half_selected_abs_d_state']:.3g} (v_peak {summary['worst_half_selected_v_peak_V']:.3g} V); "
+        f"worst unselected |d_state| {summary['worst_unselected_abs_d_state']:.3g}; energy {summary['energy_J']:.3g} J"
+        f" -> {summary['verdict']}"
+    )
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
 
 
 def _run_vmm(args: argparse.Namespace) -> int:

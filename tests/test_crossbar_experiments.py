@@ -109,3 +109,15 @@ def test_vmm_with_memristor_cells_programmed_to_the_weights() -> None:
     config = VmmConfig(weights=rng.uniform(-1, 1, (4, 2)), inputs=rng.uniform(0, 1, 4), model="hp",
                        g_min_S=1.05 / 16e3, g_max_S=0.9 / 100, adc_bits=10)
     assert run_vmm(config).errors()["total"]["max_abs_fs"] < 0.01
+
+
+def test_write_scheme_cli_v2_switches_the_target_and_spares_the_rest(tmp_path) -> None:
+    out = tmp_path / "v2"
+    assert main(["write-scheme", "--scheme", "v2", "--rows", "6", "--cols", "6", "--target", "2,3",
+                 "--engine", "shared", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["selected_switched"] == {"2,3": True} and summary["verdict"] == "pass"
+    assert summary["worst_half_selected_v_peak_V"] == pytest.approx(1.0, rel=1e-2)  # V_W/2 with ideal wires
+    cells = pd.read_csv(out / "cells.csv")
+    assert list(cells.columns) == ["row", "col", "role", "state_before", "state_after", "d_state", "v_peak_V"]
+    assert (cells["role"] == "half_selected").sum() == 6 + 6 - 2
