@@ -25,7 +25,7 @@ from memspice.circuits.crossbar_cells import FixedConductanceCells
 from memspice.engine import Waveforms, run
 from memspice.engine.runner import AUTO, VACASK, choose_backend, resolve_backend
 from memspice.errors import ParameterError
-from memspice.experiments.output import write_csv_atomic, write_json_atomic
+from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.netlist import Netlist, Op, Tran
 
 CellKind = Literal["0T1R", "1S1R", "1T1R"]
@@ -213,8 +213,6 @@ def write_crossbar_read_report(result: CrossbarReadResult, out_dir: Path) -> dic
         frame["i_reference_A"] = result.reference_A
     written = {"currents.csv": write_csv_atomic(out_dir / "currents.csv", frame)}
     suffix = ".sim" if result.backend == VACASK else ".cir"
-    from memspice.experiments.output import write_text_atomic
-
     written[f"crossbar_read{suffix}"] = write_text_atomic(out_dir / f"crossbar_read{suffix}", result.netlist_text)
     rows, cols = config.conductance_S.shape
     written["crossbar_read.png"] = plot_crossbar_read(
