@@ -318,7 +318,60 @@ def build_parser() -> argparse.ArgumentParser:
     write.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
     _add_out_option(write)
     write.set_defaults(handler=_run_write_scheme)
+
+    margin_w = commands.add_parser(
+        "write-margin",
+        help="operating window of a write scheme: pass/fail over write amplitude x pulse width",
+        description=(
+            "Run the write-scheme validation at every (V_W, pulse width) of a grid and map where it passes: "
+            "every target switched and every other cell moved less than the tolerance. The window a designer signs "
+            "off is the passing V_W range at each width."
+        ),
+        epilog=(
+            "outputs in DIR: write_margin.csv, write_margin.png, summary.json (window per width)\n\nexample:\n"
+            "  memspice write-margin --scheme v2 --rows 8 --cols 8 --v-write 1.2,1.6,2.0,2.4,2.8,3.2 "
+            "--pulse-width 10n,50n,200n --out out/margin_v2"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    margin_w.add_argument("--scheme", choices=("v2", "v2_symmetric", "v3", "float"), default="v2", help="biasing scheme")
+    margin_w.add_argument("--rows", type=int, default=8, help="word lines (default 8)")
+    margin_w.add_argument("--cols", type=int, default=8, help="bit lines (default 8)")
+    margin_w.add_argument("--v-write", type=_parse_frequencies, default=(1.2, 1.6, 2.0, 2.4, 2.8, 3.2),
+                          metavar="V1,V2,...", help="write amplitudes in V (default 1.2,1.6,...,3.2)")
+    margin_w.add_argument("--pulse-width", type=_parse_frequencies, default=(10e-9, 50e-9, 200e-9),
+                          metavar="T1,T2,...", help="pulse widths in s (default 10n,50n,200n)")
+    margin_w.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
+    margin_w.add_argument("--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="worst",
+                          help="initial states of the other cells (default worst: all ON)")
+    margin_w.add_argument("--target", default="0,0", metavar="ROW,COL[;ROW,COL...]", help="cells to write")
+    margin_w.add_argument("--tolerance", type=_parse_number, default=0.01, help="allowed |d_state| of other cells")
+    margin_w.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
+    _add_out_option(margin_w)
+    margin_w.set_defaults(handler=_run_write_margin)
     return parser
+
+
+def _run_write_margin(args: argparse.Namespace) -> int:
+    from memspice.experiments.write_margin import WriteMarginConfig, run_write_margin, write_write_margin_report
+
+    config = WriteMarginConfig(
+        v_write_V=args.v_write, pulse_width_s=args.pulse_width, scheme=args.scheme, rows=args.rows, cols=args.cols,
+        r_wire_ohm=args.r_wire, pattern=args.pattern, targets=_parse_targets(args.target),
+        disturb_tolerance=args.tolerance, engine=args.engine,
+    )
+
+    def progress(v: float, width: float, passed: bool, seconds: float) -> None:
+        print(f"V_W {v:g} V, {width:g} s: {'pass' if passed else 'fail'} ({seconds:.2f} s)", file=sys.stderr)
+
+    result = run_write_margin(config, progress=progress)
+    written = write_write_margin_report(result, args.out)
+    for window in result.window():
+        low, high = window["v_write_min_V"], window["v_write_max_V"]
+        span = f"{low:g} .. {high:g} V" if low is not None else "none"
+        print(f"pulse width {window['pulse_width_s']:g} s: passing V_W {span}")
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
 
 
 def _parse_targets(text: str) -> tuple[tuple[int, int], ...]:

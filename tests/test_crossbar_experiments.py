@@ -121,3 +121,13 @@ def test_write_scheme_cli_v2_switches_the_target_and_spares_the_rest(tmp_path) -
     cells = pd.read_csv(out / "cells.csv")
     assert list(cells.columns) == ["row", "col", "role", "state_before", "state_after", "d_state", "v_peak_V"]
     assert (cells["role"] == "half_selected").sum() == 6 + 6 - 2
+
+
+def test_write_margin_cli_maps_the_window(tmp_path) -> None:
+    out = tmp_path / "wm"
+    assert main(["write-margin", "--rows", "4", "--cols", "4", "--v-write", "1.2,2.0,3.2", "--pulse-width", "10n,50n",
+                 "--engine", "shared", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "write_margin.csv")
+    passing = {(row.v_write_V, row.pulse_width_s) for row in table.itertuples() if row.passed}
+    assert passing == {(2.0, 50e-9)}  # 1.2 V: below threshold; 10 ns: too short; 3.2 V: V/2 disturbs
+    assert (out / "write_margin.png").exists() and (out / "summary.json").exists()

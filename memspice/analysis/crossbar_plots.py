@@ -84,3 +84,64 @@ def plot_read_margin(
     path = Path(path)
     _write_atomically(figure, path, dpi=dpi)
     return path
+
+
+def plot_write_margin(
+    v_write_V: Sequence[float],
+    pulse_width_s: Sequence[float],
+    passed: np.ndarray,
+    path: Path,
+    *,
+    switched: np.ndarray | None = None,
+    title: str,
+    dpi: int = 150,
+) -> Path:
+    """Pass/fail map over write amplitude V_W × pulse width (the write operating window).
+
+    ``passed`` (and optional ``switched``) are boolean ``(len(pulse_width_s), len(v_write_V))``.
+    Passing points are green; failing points are red when the selected cells switched (disturb
+    failure) and grey when they did not (no switch). The width axis is in ns, log-scaled when
+    the widths span a decade or more.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    v = np.asarray(v_write_V, dtype=float)
+    widths_ns = np.asarray(pulse_width_s, dtype=float) * 1e9
+    passed = np.asarray(passed, dtype=bool)
+    if passed.shape != (widths_ns.size, v.size):
+        raise ValueError(f"passed has shape {passed.shape}; expected {(widths_ns.size, v.size)}")
+    switched = passed if switched is None else np.asarray(switched, dtype=bool)
+    figure = Figure(figsize=(7.0, 4.8), layout="constrained")
+    ax = figure.subplots()
+    vv, ww = np.meshgrid(v, widths_ns)
+    kinds = (
+        (passed, "tab:green", "o", "pass"),
+        (~passed & switched, "tab:red", "X", "fail: disturb"),
+        (~passed & ~switched, "0.6", "s", "fail: no switch"),
+    )
+    for mask, colour, marker, _ in kinds:
+        if mask.any():
+            ax.scatter(vv[mask], ww[mask], s=160, c=colour, marker=marker, edgecolors="black", linewidths=0.6,
+                       zorder=3)
+    for i in range(widths_ns.size):  # shade the passing V_W span of every width
+        ok = v[passed[i]]
+        if ok.size:
+            ax.plot([ok.min(), ok.max()], [widths_ns[i]] * 2, color="tab:green", linewidth=10, alpha=0.25,
+                    solid_capstyle="round", zorder=2)
+    if widths_ns.size > 1 and widths_ns.max() / widths_ns.min() >= 10:
+        ax.set_yscale("log")
+    ax.set_yticks(list(widths_ns), [f"{w:g}" for w in widths_ns])
+    ax.minorticks_off()
+    pad = 0.05 * (v.max() - v.min()) if v.size > 1 else 0.1 * v[0]
+    ax.set_xlim(v.min() - pad, v.max() + pad)
+    ax.set_xlabel("Write amplitude V_W (V)")
+    ax.set_ylabel("Pulse width (ns)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(handles=[Line2D([], [], linestyle="", marker=m, markersize=10, markerfacecolor=c,
+                              markeredgecolor="black", label=label) for _, c, m, label in kinds],
+              loc="best", fontsize=8)
+    path = Path(path)
+    _write_atomically(figure, path, dpi=dpi)
+    return path
