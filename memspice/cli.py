@@ -68,6 +68,25 @@ def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
+def _add_write_array_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scheme", choices=("v2", "v2_symmetric", "v3", "float"), default="v2", help="biasing scheme")
+    parser.add_argument("--rows", type=int, default=8, help="word lines (default 8)")
+    parser.add_argument("--cols", type=int, default=8, help="bit lines (default 8)")
+
+
+def _add_write_bench_options(parser: argparse.ArgumentParser) -> None:
+    """Wires, initial pattern, targets, tolerance, engine and output folder of a write study."""
+    parser.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
+    parser.add_argument(
+        "--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="worst",
+        help="initial states of the other cells (default worst: all ON)",
+    )
+    parser.add_argument("--target", default="0,0", metavar="ROW,COL[;ROW,COL...]", help="cells to write (default 0,0)")
+    parser.add_argument("--tolerance", type=_parse_number, default=0.01, help="allowed |d_state| of other cells")
+    parser.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
+    _add_out_option(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``memspice`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -299,24 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    write.add_argument("--scheme", choices=("v2", "v2_symmetric", "v3", "float"), default="v2", help="biasing scheme")
-    write.add_argument("--rows", type=int, default=8, help="word lines (default 8)")
-    write.add_argument("--cols", type=int, default=8, help="bit lines (default 8)")
+    _add_write_array_options(write)
     write.add_argument("--model", default="vteam", help="catalog memristor (default vteam with write parameters)")
     _add_set_option(write, "model parameter override, SI units (repeatable)")
     write.add_argument("--v-write", type=_parse_number, default=2.0, help="write amplitude V_W in V (default 2)")
     write.add_argument("--pulse-width", type=_parse_number, default=50e-9, help="pulse width in s (default 50n)")
-    write.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
-    write.add_argument(
-        "--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="worst",
-        help="initial states of the other cells (default worst: all ON)",
-    )
-    write.add_argument(
-        "--target", default="0,0", metavar="ROW,COL[;ROW,COL...]", help="cells to write (default 0,0)",
-    )
-    write.add_argument("--tolerance", type=_parse_number, default=0.01, help="allowed |d_state| of other cells")
-    write.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
-    _add_out_option(write)
+    _add_write_bench_options(write)
     write.set_defaults(handler=_run_write_scheme)
 
     margin_w = commands.add_parser(
@@ -334,20 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    margin_w.add_argument("--scheme", choices=("v2", "v2_symmetric", "v3", "float"), default="v2", help="biasing scheme")
-    margin_w.add_argument("--rows", type=int, default=8, help="word lines (default 8)")
-    margin_w.add_argument("--cols", type=int, default=8, help="bit lines (default 8)")
+    _add_write_array_options(margin_w)
     margin_w.add_argument("--v-write", type=_parse_frequencies, default=(1.2, 1.6, 2.0, 2.4, 2.8, 3.2),
                           metavar="V1,V2,...", help="write amplitudes in V (default 1.2,1.6,...,3.2)")
     margin_w.add_argument("--pulse-width", type=_parse_frequencies, default=(10e-9, 50e-9, 200e-9),
                           metavar="T1,T2,...", help="pulse widths in s (default 10n,50n,200n)")
-    margin_w.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
-    margin_w.add_argument("--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="worst",
-                          help="initial states of the other cells (default worst: all ON)")
-    margin_w.add_argument("--target", default="0,0", metavar="ROW,COL[;ROW,COL...]", help="cells to write")
-    margin_w.add_argument("--tolerance", type=_parse_number, default=0.01, help="allowed |d_state| of other cells")
-    margin_w.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
-    _add_out_option(margin_w)
+    _add_write_bench_options(margin_w)
     margin_w.set_defaults(handler=_run_write_margin)
     return parser
 
