@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,15 +99,10 @@ class WriteMarginConfig:
             self.point(self.v_write_V[0], width)
 
     def point(self, v_write_V: float, pulse_width_s: float) -> WriteSchemeConfig:
-        """The write-scheme config of one grid point."""
-        return WriteSchemeConfig(
-            scheme=self.scheme, rows=self.rows, cols=self.cols, model=self.model, params=dict(self.params),
-            v_write_V=v_write_V, pulse_width_s=pulse_width_s, rise_s=self.rise_s, delay_s=self.delay_s,
-            r_wire_ohm=self.r_wire_ohm, pattern=self.pattern, seed=self.seed, state_on=self.state_on,
-            state_off=self.state_off, targets=self.targets, target_state0=self.target_state0,
-            disturb_tolerance=self.disturb_tolerance, switch_threshold=self.switch_threshold,
-            engine=self.engine, timeout_s=self.timeout_s,
-        )
+        """The write-scheme config of one grid point: every shared field carried over by name."""
+        shared = {f.name: getattr(self, f.name) for f in fields(WriteSchemeConfig) if f.init and hasattr(self, f.name)}
+        shared["params"] = dict(self.params)
+        return WriteSchemeConfig(**{**shared, "v_write_V": v_write_V, "pulse_width_s": pulse_width_s})
 
 
 @dataclass(frozen=True)
