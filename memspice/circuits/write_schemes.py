@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from memspice.circuits.crossbar import Floating, Source, Termination
+from memspice.circuits.line_schedule import Phase
 from memspice.errors import ParameterError
 from memspice.netlist import Dc
 from memspice.netlist.elements import Pulse
@@ -216,3 +217,51 @@ def scheme_bias(scheme: str, rows: int, cols: int, targets: Sequence[tuple[int, 
         word_lines=tuple(termination(x) for x in word), bit_lines=tuple(termination(x) for x in bit),
         roles=roles, expected_cell_V=word[:, None] - bit[None, :],
     )
+
+
+def scheme_phase(scheme: str, rows: int, cols: int, targets: Sequence[tuple[int, int]], amplitude_V: float, *,
+                 width_s: float = 50e-9, rise_s: float = 1e-9, label: str = "") -> Phase:
+    """One write of ``targets`` under ``scheme`` as a schedule phase (amplitude signed, V).
+    ``float`` is refused: a schedule drives every line in every phase."""
+    if scheme == "float":
+        raise ParameterError("scheme='float' leaves lines open and cannot be part of a line schedule; "
+                             f"use one of {', '.join(s for s in SCHEMES if s != 'float')}")
+    bias = scheme_bias(scheme, rows, cols, targets, WritePulse(amplitude_V, width_s, rise_s, rise_s))
+    return Phase(bias.word_levels_V, bias.bit_levels_V, width_s, rise_s, label)
+
+
+def manhattan_phases(rows: int, cols: int, *, line: int, increase: Sequence[int], decrease: Sequence[int],
+                     v_increase_V: float, v_decrease_V: float, axis: str = "column", scheme: str = "v2",
+                     width_s: float = 50e-9, rise_s: float = 1e-9) -> list[Phase]:
+    """The two-step (Manhattan-rule) parallel update of one column (or row) of the array.
+
+    With ``axis="column"``, cells ``(r, line)`` for ``r`` in ``increase`` get one pulse of
+    ``v_increase_V`` together (step 1: the selected bit line at 0, those word lines at the
+    pulse level, every other line at the scheme's half level), then cells ``(r, line)`` for
+    ``r`` in ``decrease`` one pulse of ``v_decrease_V`` (step 2). ``axis="row"`` does the same
+    along row ``line`` (``increase``/``decrease`` are then columns). The two polarities
+    cannot share a step: a line can hold only one level. Steps with no cell are left out.
+
+    "Increase" and "decrease" name the conductance change, not the pulse sign: for VTEAM a
+    positive cell voltage moves x toward OFF, so ``v_increase_V`` is negative there.
+    """
+    if axis not in ("column", "row"):
+        raise ParameterError(f"axis={axis!r} is not allowed; use 'column' or 'row'")
+    length = rows if axis == "column" else cols
+    width = cols if axis == "column" else rows
+    if isinstance(line, bool) or not isinstance(line, (int, np.integer)) or not 0 <= line < width:
+        raise ParameterError(f"line={line!r} is outside the array ({axis}s 0..{width - 1})")
+    both = set(increase) & set(decrease)
+    if both:
+        raise ParameterError(f"cells {sorted(both)} are in both increase and decrease")
+    phases = []
+    for members, amplitude, step in ((increase, v_increase_V, "increase"), (decrease, v_decrease_V, "decrease")):
+        members = sorted(int(k) for k in members)
+        if not members:
+            continue
+        if members[0] < 0 or members[-1] >= length:
+            raise ParameterError(f"{step} {members!r} reaches outside the array ({length} cells along the {axis})")
+        targets = [(k, line) if axis == "column" else (line, k) for k in members]
+        phases.append(scheme_phase(scheme, rows, cols, targets, amplitude, width_s=width_s, rise_s=rise_s,
+                                   label=f"{step} {axis} {line}"))
+    return phases

@@ -1,0 +1,177 @@
+"""Run a line schedule on a memristor array, starting from saved device states.
+
+This is the step every multi-pulse program is made of (write-verify, row/column-parallel
+updates, coincidence writes): the array of catalog memristors starts from ``states0`` (the
+transient is ``uic``, so the states are exactly those numbers), the lines follow a
+:class:`~memspice.circuits.line_schedule.Schedule`, and the result holds the final states —
+the saved states the next step starts from — plus what was read on the way: bit-line
+currents at the middle of each phase, cell voltages over time, and the energy the line
+drivers delivered.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from memspice.circuits.cells import state_nodes
+from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossbar
+from memspice.circuits.crossbar_cells import CellSite, MemristorCells
+from memspice.circuits.line_schedule import Schedule
+from memspice.engine import Waveforms, run
+from memspice.engine.runner import AUTO, VACASK, choose_backend, resolve_backend
+from memspice.errors import ParameterError
+from memspice.netlist import Netlist, Tran
+
+
+@dataclass(frozen=True)
+class ArrayBench:
+    """The array a program runs on: ``rows × cols`` catalog memristors (``model`` with
+    parameter overrides ``params``), every word/bit segment ``r_wire_ohm`` (Ω), simulated by
+    ``engine`` (``auto``, ``shared``, ``subprocess``, ``vacask``) with a ``timeout_s`` per run."""
+
+    rows: int = 4
+    cols: int = 4
+    model: str = "vteam"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    r_wire_ohm: float = 0.0
+    engine: str = "shared"
+    timeout_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        from memspice.spicelib import get_model
+
+        for name in ("rows", "cols"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ParameterError(f"{name}={value!r} is not allowed; use an integer >= 1")
+        for name in ("r_wire_ohm", "timeout_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(float(value)) or float(value) < 0 or (name == "timeout_s" and value == 0):
+                raise ParameterError(f"{name}={value!r} is not allowed; use a finite number "
+                                     f"{'> 0 s' if name == 'timeout_s' else '>= 0 Ω'}")
+        try:
+            model = get_model(self.model)
+        except Exception as error:  # noqa: BLE001 - any lookup failure is a parameter error
+            raise ParameterError(str(error)) from None
+        object.__setattr__(self, "params", dict(model.resolve(dict(self.params))))
+        resolve_backend(self.engine, allow_auto=True)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows, self.cols
+
+    @property
+    def crossbar(self) -> CrossbarConfig:
+        return CrossbarConfig(self.rows, self.cols, r_word_ohm=self.r_wire_ohm, r_bit_ohm=self.r_wire_ohm)
+
+    def cells(self, states: np.ndarray) -> MemristorCells:
+        """The array with every cell at ``states`` (range-checked against the model)."""
+        from memspice.spicelib import get_model
+
+        return MemristorCells(get_model(self.model), states, self.params)
+
+    def clip_states(self, states: np.ndarray) -> np.ndarray:
+        """``states`` clipped to the range of the model's initial-state parameter. The soft
+        bound of the catalog models lets a state that runs into its bound overshoot by up to
+        ~1e-3 of the range; the next run must start inside the range."""
+        from memspice.spicelib import get_model
+
+        parameter = get_model(self.model).parameter(get_model(self.model).state_initial)
+        low = -np.inf if parameter.low is None else parameter.low
+        high = np.inf if parameter.high is None else parameter.high
+        return np.clip(states, low, high)
+
+    def read_conductance(self, states: np.ndarray, v_read_V: float) -> np.ndarray:
+        """Conductance (S) of each cell at ``v_read_V`` from the model's own equations (no simulator)."""
+        return self.cells(states).read_conductance(v_read_V)
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduleRun:
+    """One simulated schedule: waveforms, the nodes to read them, states before and after."""
+
+    bench: ArrayBench
+    schedule: Schedule
+    netlist: Netlist
+    netlist_text: str
+    nodes: CrossbarNodes
+    state_nodes: np.ndarray
+    waveforms: Waveforms
+    states_before: np.ndarray
+    states_after: np.ndarray  # clipped to the model's state range (ArrayBench.clip_states)
+    wall_time_s: float
+
+    @property
+    def time_s(self) -> np.ndarray:
+        return self.waveforms.column("time_s")
+
+    def _at(self, column: str, t_s: float) -> float:
+        return float(np.interp(t_s, self.time_s, self.waveforms.column(column)))
+
+    def bit_currents_A(self, phase: int) -> np.ndarray:
+        """Current out of each bit line into its 0 V sink (A, positive for current flowing
+        from the word lines into the sinks) at the middle of phase ``phase``'s flat top."""
+        t = self.schedule.midpoint_s(phase)
+        currents = self.nodes.output_currents(self.waveforms, point=None)
+        return np.array([np.interp(t, self.time_s, currents[:, j]) for j in range(currents.shape[1])])
+
+    def read_row_conductance_S(self, phase: int) -> np.ndarray:
+        """``(cols,)`` conductances of the row a :meth:`Phase.read` phase drives, from its
+        bit-line currents: G = I / V_read (exact with ideal wires; wire resistance lowers it)."""
+        levels = self.schedule.phases[phase].word_levels_V
+        driven = np.flatnonzero(levels)
+        if driven.size != 1 or np.any(self.schedule.phases[phase].bit_levels_V):
+            raise ParameterError(f"phase {phase} ({self.schedule.phases[phase].label!r}) is not a one-row read")
+        return self.bit_currents_A(phase) / float(levels[driven[0]])
+
+    def states_at(self, t_s: float) -> np.ndarray:
+        """``(rows, cols)`` device states at time ``t_s`` (interpolated between time points)."""
+        return np.array([self._at(f"v({name})_V", t_s) for name in self.state_nodes.ravel()]).reshape(
+            self.state_nodes.shape)
+
+    def cell_voltages_V(self) -> np.ndarray:
+        """``(time points, rows, cols)`` voltage across every cell (word minus bit side)."""
+        return self.nodes.cell_voltages(self.waveforms, point=None)
+
+    def energy_J(self) -> float:
+        """Energy every source delivered over the whole schedule (J)."""
+        from memspice.analysis.energy import source_energies
+
+        return float(sum(source_energies(self.waveforms, self.netlist).values()))
+
+
+def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, name: str = "schedule",
+                 title: str | None = None) -> ScheduleRun:
+    """Simulate ``schedule`` on ``bench`` from ``states0`` (``(rows, cols)`` model states)."""
+    if schedule.shape != bench.shape:
+        raise ParameterError(f"schedule is for a {schedule.shape[0]} × {schedule.shape[1]} array, "
+                             f"the bench is {bench.rows} × {bench.cols}")
+    started = time.perf_counter()
+    cells = bench.cells(np.asarray(states0, dtype=float))
+    netlist = Netlist(title=title or (f"memspice {name}: {bench.rows}x{bench.cols} {bench.model}, "
+                                      f"{len(schedule.phases)} phases, r_wire {bench.r_wire_ohm:g} ohm"))
+    nodes = add_crossbar(netlist, bench.crossbar, cells, word_lines=list(schedule.word_lines()),
+                         bit_lines=list(schedule.bit_lines()))
+    site = CellSite(prefix=nodes.prefix, word_nodes=nodes.word_nodes, bit_nodes=nodes.bit_nodes)
+    states = state_nodes(cells, site)["memristor"]
+    max_step = schedule.max_step_s()
+    netlist.analysis = Tran(step_s=max_step / 2, stop_s=schedule.stop_s, max_step_s=max_step, uic=True)
+    backend = resolve_backend(bench.engine, allow_auto=True)
+    text: str | None = None
+    if backend == AUTO:
+        backend, text = choose_backend(netlist)
+    if text is None:
+        text = netlist.render_vacask() if backend == VACASK else netlist.render()
+    waveforms = run(netlist, backend=backend, timeout_s=bench.timeout_s, name=name)
+    after = np.array([waveforms.column(f"v({node})_V")[-1] for node in states.ravel()]).reshape(states.shape)
+    after = bench.clip_states(after)
+    return ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=text, nodes=nodes,
+                       state_nodes=states, waveforms=waveforms, states_before=cells.state0.copy(),
+                       states_after=after, wall_time_s=time.perf_counter() - started)
