@@ -22,6 +22,12 @@ sees a transient overshoot from skewed edges. Cells where a selected WL crosses 
 BL are ``selected`` (with several targets in different rows and columns, the crossings
 that are not targets are selected too: the scheme cannot tell them apart); cells on exactly
 one selected line are ``half_selected``; the rest ``unselected``.
+
+Multi-pulse programs use the same levels as phases of a line schedule
+(:mod:`memspice.circuits.line_schedule`): :func:`scheme_phase` turns one write into a
+phase, and :func:`manhattan_phases` gives the two-step parallel update of a whole column
+(or row), one step for the cells whose conductance must rise and one for those that must
+fall (the Manhattan rule in hardware, Prezioso 2015).
 """
 
 from __future__ import annotations
