@@ -74,7 +74,7 @@ class ProgramConfig:
     v_read_V: read voltage (V), below the switching threshold.
     v_program_V: pulse amplitude of both methods (V > 0; the sign is chosen per pulse).
     tolerance_S: a cell is programmed when |G − G_target| ≤ tolerance_S (default 2 % of the range).
-    max_pulses: N, the most write-verify pulses per cell (and open-loop pulses per cell).
+    max_pulses: N, the most write-verify pulses per cell (open-loop counts come from the calibration).
     width_min_s, width_max_s: the write-verify pulse widths Python may choose.
     open_loop_width_s: the fixed pulse width of write-without-verify.
     parallel: ``column`` or ``row``: the lines write-without-verify updates in parallel.
@@ -371,7 +371,7 @@ def write_without_verify(config: ProgramConfig, calibration: Calibration, states
     started = time.perf_counter()
     signed = calibration.pulse_count(initial_S, config.target_S)
     difference = np.sign(signed)
-    counts = np.minimum(np.abs(signed), config.max_pulses)
+    counts = np.abs(signed)
     rows, cols = config.shape
     lines = cols if config.parallel == "column" else rows
     v = config.v_program_V
