@@ -335,9 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
             "off is the passing V_W range at each width."
         ),
         epilog=(
-            "outputs in DIR: write_margin.csv, write_margin.png, summary.json (window per width)\n\nexample:\n"
+            "outputs in DIR: write_margin.csv (one row per point: rows, cols, r_wire_ohm, v_write_V, pulse_width_s, "
+            "...), write_margin.png (one pass/fail panel per array size x r_wire), summary.json (window per size, "
+            "r_wire and width)\n\nexamples:\n"
             "  memspice write-margin --scheme v2 --rows 8 --cols 8 --v-write 1.2,1.6,2.0,2.4,2.8,3.2 "
-            "--pulse-width 10n,50n,200n --out out/margin_v2"
+            "--pulse-width 10n,50n,200n --out out/margin_v2\n"
+            "  memspice write-margin --sizes 8,32 --r-wires 0,5 --v-write 1.2,1.6,2.0,2.4,2.8,3.2 "
+            "--pulse-width 10n,20n,50n,100n --out out/margin_grid"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -346,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
                           metavar="V1,V2,...", help="write amplitudes in V (default 1.2,1.6,...,3.2)")
     margin_w.add_argument("--pulse-width", type=_parse_frequencies, default=(10e-9, 50e-9, 200e-9),
                           metavar="T1,T2,...", help="pulse widths in s (default 10n,50n,200n)")
+    margin_w.add_argument("--sizes", default=None, metavar="N1,N2,...",
+                          help="also sweep square array sizes N x N (replaces --rows/--cols; default: one array)")
+    margin_w.add_argument("--r-wires", default=None, metavar="R1,R2,...",
+                          help="also sweep the wire segment resistance in Ω (replaces --r-wire; default: one value)")
     _add_write_bench_options(margin_w)
     margin_w.set_defaults(handler=_run_write_margin)
     return parser
@@ -354,22 +362,48 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_write_margin(args: argparse.Namespace) -> int:
     from memspice.experiments.write_margin import WriteMarginConfig, run_write_margin, write_write_margin_report
 
+    def parse_list(text: str | None, option: str, parse):  # parse: str -> number
+        if text is None:
+            return None
+        parts = [part.strip() for part in text.split(",")]
+        if not all(parts):
+            raise ParameterError(f"{option}={text!r}: give a comma-separated list without empty entries, e.g. "
+                                 f"{'4,8,16' if option == '--sizes' else '0,1,5'}")
+        return tuple(parse(part) for part in parts)
+
+    def parse_size(part: str) -> int:
+        try:
+            return int(part)
+        except ValueError:
+            raise ParameterError(f"--sizes contains {part!r}; every entry must be an integer >= 1 "
+                                 "(N means an N x N array)") from None
+
+    sizes = parse_list(args.sizes, "--sizes", parse_size)
+    r_wires = parse_list(args.r_wires, "--r-wires", lambda part: parse_spice_number(part, name="--r-wires"))
+    if sizes is not None and (args.rows, args.cols) != (8, 8):
+        raise ParameterError("--sizes replaces --rows/--cols; give either --sizes or --rows/--cols")
+    if r_wires is not None and args.r_wire != 0.0:
+        raise ParameterError("--r-wires replaces --r-wire; give either --r-wires or --r-wire")
     config = WriteMarginConfig(
         v_write_V=args.v_write, pulse_width_s=args.pulse_width, scheme=args.scheme, rows=args.rows, cols=args.cols,
         r_wire_ohm=args.r_wire, pattern=args.pattern, targets=_parse_targets(args.target),
-        disturb_tolerance=args.tolerance, engine=args.engine,
+        disturb_tolerance=args.tolerance, engine=args.engine, sizes=sizes, r_wires_ohm=r_wires,
     )
+    several = len(config.arrays) * len(config.wires) > 1
 
-    def progress(v: float, width: float, passed: bool, seconds: float) -> None:
-        print(f"V_W {v:g} V, {width:g} s: {'pass' if passed else 'fail'} ({seconds:.2f} s)", file=sys.stderr)
+    def on_point(row: dict, done: int, total: int) -> None:
+        where = f"{row['rows']}x{row['cols']}, r_wire {row['r_wire_ohm']:g} ohm, " if several else ""
+        print(f"[{done}/{total}] {where}V_W {row['v_write_V']:g} V, {row['pulse_width_s']:g} s: "
+              f"{'pass' if row['passed'] else 'fail'} ({row['wall_time_s']:.2f} s)", file=sys.stderr)
 
-    result = run_write_margin(config, progress=progress)
+    result = run_write_margin(config, on_point=on_point)
     written = write_write_margin_report(result, args.out)
     for window in result.window():
         low, high = window["v_write_min_V"], window["v_write_max_V"]
         span = f"{low:g} .. {high:g} V" if low is not None else "none"
-        print(f"pulse width {window['pulse_width_s']:g} s: passing V_W {span}")
-    print(f"wrote {len(written)} files to {args.out}")
+        where = f"{window['rows']}x{window['cols']}, r_wire {window['r_wire_ohm']:g} ohm, " if several else ""
+        print(f"{where}pulse width {window['pulse_width_s']:g} s: passing V_W {span}")
+    print(f"wrote {len(written)} files to {args.out} in {result.t_total_s:.1f} s")
     return 0
 
 
@@ -403,8 +437,11 @@ def _run_write_scheme(args: argparse.Namespace) -> int:
     print(
         f"selected switched: {summary['selected_switched']}; worst half-selected |d_state| "
         f"{summary['worst_half_selected_abs_d_state']:.3g} (v_peak {summary['worst_half_selected_v_peak_V']:.3g} V); "
-        f"worst unselected |d_state| {summary['worst_unselected_abs_d_state']:.3g}; energy {summary['energy_J']:.3g} J"
-        f" -> {summary['verdict']}"
+        f"worst unselected |d_state| {summary['worst_unselected_abs_d_state']:.3g}; v_peak near corner "
+        f"{summary['corners']['near']['cell']} ({summary['corners']['near']['role']}) "
+        f"{summary['corners']['near']['v_peak_V']:.3g} V, far corner {summary['corners']['far']['cell']} "
+        f"({summary['corners']['far']['role']}) {summary['corners']['far']['v_peak_V']:.3g} V; "
+        f"energy {summary['energy_J']:.3g} J -> {summary['verdict']}"
     )
     print(f"wrote {len(written)} files to {args.out}")
     return 0

@@ -24,6 +24,10 @@ from memspice.experiments.write_margin import (
     {"v_write_V": 2.0}, {"v_write_V": "2.0"}, {"v_write_V": (True,)}, {"v_write_V": (2.0, 2.0)},
     {"scheme": "v4"}, {"rows": 0}, {"pattern": "stripes"}, {"targets": ((9, 9),)}, {"engine": "spectre"},
     {"r_wire_ohm": -1.0}, {"disturb_tolerance": 0.0}, {"model": "no-such-model"},
+    {"sizes": ()}, {"sizes": (4, 0)}, {"sizes": (4, 4)}, {"sizes": (2.5,)}, {"sizes": (True,)}, {"sizes": 4},
+    {"sizes": "4,8"}, {"sizes": (1, 4), "targets": ((1, 1),)},  # (1, 1) is outside the 1×1 array
+    {"r_wires_ohm": ()}, {"r_wires_ohm": (0.0, -1.0)}, {"r_wires_ohm": (1.0, math.nan)}, {"r_wires_ohm": (1.0, 1.0)},
+    {"r_wires_ohm": 5.0}, {"r_wires_ohm": (False,)},
 ])
 def test_bad_input_raises_before_simulation(kwargs, monkeypatch):
     def boom(*args, **kw):  # pragma: no cover - reached only if validation is missing
@@ -32,6 +36,20 @@ def test_bad_input_raises_before_simulation(kwargs, monkeypatch):
     monkeypatch.setattr(wm, "run_write_scheme", boom)
     with pytest.raises(ParameterError):
         run_write_margin(WriteMarginConfig(**{"rows": 4, "cols": 4, **kwargs}))
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"sizes": (4, 0)}, ["sizes", "0", "integer >= 1"]),
+    ({"sizes": (4, 4)}, ["sizes", "(4, 4)", "once"]),
+    ({"sizes": (1, 4), "targets": ((1, 1),)}, ["sizes", "1", "1×1"]),
+    ({"r_wires_ohm": (0.0, -1.0)}, ["r_wires_ohm", "-1.0", ">= 0"]),
+    ({"r_wires_ohm": ()}, ["r_wires_ohm", "empty"]),
+])
+def test_sweep_lists_errors_name_parameter_and_value(kwargs, words):
+    with pytest.raises(ParameterError) as error:
+        WriteMarginConfig(**kwargs)
+    for word in words:
+        assert word in str(error.value)
 
 
 def test_grid_is_sorted_and_points_carry_shared_fields():
@@ -78,7 +96,67 @@ def test_v2_pass_map_ngspice(tmp_path):
     assert list(frame.columns) == list(TABLE_COLUMNS) and frame.passed.sum() == 1
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["n_points"] == 6 and summary["n_passed"] == 1
+    # every window entry names its (array, r_wire) map, even when there is only one
+    one_map = {"rows": 4, "cols": 4, "r_wire_ohm": 0.0}
     assert summary["window"] == [
-        {"pulse_width_s": 10e-9, "v_write_min_V": None, "v_write_max_V": None, "n_passed": 0, "contiguous": True},
-        {"pulse_width_s": 50e-9, "v_write_min_V": 2.0, "v_write_max_V": 2.0, "n_passed": 1, "contiguous": True},
+        {**one_map, "pulse_width_s": 10e-9, "v_write_min_V": None, "v_write_max_V": None, "n_passed": 0,
+         "contiguous": True},
+        {**one_map, "pulse_width_s": 50e-9, "v_write_min_V": 2.0, "v_write_max_V": 2.0, "n_passed": 1,
+         "contiguous": True},
     ]
+    assert (summary["rows"], summary["cols"], summary["r_wire_ohm"]) == (4, 4, 0.0)
+    assert summary["arrays"] == [[4, 4]] and summary["r_wires_ohm"] == [0.0]
+
+
+def test_sizes_and_wires_sweep_ngspice(tmp_path):
+    """2 sizes × 2 wire resistances × 2 V_W × 1 width = 8 points (about 1 s): 1.2 V is below the
+    1.4 V threshold and never switches; 2.0 V at 50 ns switches and V_W/2 = 1 V disturbs nothing."""
+    config = WriteMarginConfig(v_write_V=(2.0, 1.2), pulse_width_s=(50e-9,), sizes=(4, 2), r_wires_ohm=(5.0, 0.0),
+                               targets=((1, 1),), engine="shared")
+    assert config.arrays == ((2, 2), (4, 4)) and config.wires == (0.0, 5.0) and config.n_points == 8
+    seen = []
+    result = run_write_margin(config, on_point=lambda row, done, total: seen.append((row, done, total)))
+    table = result.table
+    assert list(table.columns) == list(TABLE_COLUMNS) and len(table) == 8
+    assert TABLE_COLUMNS[:5] == ("rows", "cols", "r_wire_ohm", "v_write_V", "pulse_width_s")
+    assert [done for _, done, _ in seen] == list(range(1, 9)) and {total for *_, total in seen} == {8}
+    assert [tuple(row) for row in table[["rows", "cols", "r_wire_ohm", "v_write_V"]].itertuples(index=False)] == [
+        (n, n, r, v) for n in (2, 4) for r in (0.0, 5.0) for v in (1.2, 2.0)]
+    assert (table.passed == (table.v_write_V == 2.0)).all()
+    assert not table[table.v_write_V == 1.2].switched.any()
+    assert (table.worst_half_selected_abs_d_state <= 1e-9).all()
+
+    written = write_write_margin_report(result, tmp_path)
+    assert list(written) == ["write_margin.csv", "write_margin.png", "summary.json"]
+    assert (tmp_path / "write_margin.png").stat().st_size > 20000  # four panels
+    frame = pd.read_csv(tmp_path / "write_margin.csv")
+    assert list(frame.columns) == list(TABLE_COLUMNS) and len(frame) == 8
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["arrays"] == [[2, 2], [4, 4]] and summary["r_wires_ohm"] == [0.0, 5.0]
+    assert summary["rows"] is None and summary["r_wire_ohm"] is None
+    assert [(w["rows"], w["cols"], w["r_wire_ohm"]) for w in summary["window"]] == [
+        (2, 2, 0.0), (2, 2, 5.0), (4, 4, 0.0), (4, 4, 5.0)]
+    assert all((w["v_write_min_V"], w["v_write_max_V"], w["n_passed"]) == (2.0, 2.0, 1) for w in summary["window"])
+
+
+def test_cli_sweep_lists(tmp_path, capsys):
+    from memspice.cli import main
+
+    for argv, words in (
+        (["--sizes", "4,x"], ["--sizes", "'x'", "integer >= 1"]),
+        (["--sizes", "4,,8"], ["--sizes", "empty"]),
+        (["--r-wires", "0,-1"], ["r_wires_ohm", "-1.0", ">= 0"]),
+        (["--sizes", "4", "--rows", "16"], ["--sizes", "--rows"]),
+        (["--r-wires", "0,5", "--r-wire", "1"], ["--r-wires", "--r-wire"]),
+    ):
+        assert main(["write-margin", *argv, "--out", str(tmp_path / "x")]) == 2
+        message = capsys.readouterr().err
+        for word in words:
+            assert word in message, (argv, message)
+    assert not (tmp_path / "x").exists()
+    assert main(["write-margin", "--sizes", "2,3", "--r-wires", "0,2", "--v-write", "2", "--pulse-width", "50n",
+                 "--engine", "shared", "--out", str(tmp_path / "ok")]) == 0
+    captured = capsys.readouterr()
+    assert "[4/4] 3x3, r_wire 2 ohm, V_W 2 V" in captured.err
+    assert "3x3, r_wire 2 ohm, pulse width 5e-08 s: passing V_W 2 .. 2 V" in captured.out
+    assert len(pd.read_csv(tmp_path / "ok" / "write_margin.csv")) == 4

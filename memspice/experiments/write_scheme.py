@@ -192,6 +192,15 @@ class WriteSchemeResult:
     def roles(self) -> np.ndarray:
         return self.config.bias.roles
 
+    def corners(self) -> dict[str, dict[str, Any]]:
+        """IR-drop report: role and peak |voltage| of the cell nearest to both its word-line driver
+        and its bit-line sink (``near``: row rows−1, column 0) and of the farthest one (``far``:
+        row 0, column cols−1), which sits behind the whole word line and the whole bit line."""
+        config = self.config
+        cells = {"near": (config.rows - 1, 0), "far": (0, config.cols - 1)}
+        return {name: {"cell": [r, c], "role": str(self.roles[r, c]), "v_peak_V": float(self.v_peak_V[r, c])}
+                for name, (r, c) in cells.items()}
+
     def summary(self) -> dict[str, Any]:
         config = self.config
         d = np.abs(self.d_state)
@@ -205,6 +214,7 @@ class WriteSchemeResult:
         worst_half = worst(d, HALF_SELECTED)
         worst_un = worst(d, UNSELECTED)
         disturb_ok = all(x is None or x <= config.disturb_tolerance for x in (worst_half, worst_un))
+        selected = self.v_peak_V[roles == SELECTED]
         return {
             "scheme": config.scheme, "rows": config.rows, "cols": config.cols, "model": config.model,
             "params": {k: v for k, v in config.params.items()},
@@ -215,7 +225,9 @@ class WriteSchemeResult:
             "role_counts": config.bias.role_counts(),
             "selected_switched": switched,
             "all_selected_switched": all(switched.values()),
-            "selected_min_v_peak_V": float(self.v_peak_V[roles == SELECTED].min()),
+            "selected_min_v_peak_V": float(selected.min()),
+            "selected_v_peak_V": {f"{r},{c}": float(self.v_peak_V[r, c]) for r, c in zip(*np.nonzero(roles == SELECTED))},
+            "corners": self.corners(),
             "worst_half_selected_abs_d_state": worst_half,
             "worst_unselected_abs_d_state": worst_un,
             "worst_half_selected_v_peak_V": worst(self.v_peak_V, HALF_SELECTED),
