@@ -200,3 +200,25 @@ def test_program_config_refuses_bad_input(change, match):
     arguments = {"target_S": np.full((2, 2), 50e-6), **change}
     with pytest.raises(ParameterError, match=match):
         ProgramConfig(**arguments)
+
+
+def test_program_and_coincidence_commands(tmp_path, capsys):
+    from memspice.cli import main
+
+    targets = tmp_path / "targets.csv"
+    targets.write_text("50e-6,30e-6\n20e-6,80e-6\n")
+    assert main(["program", "--targets", str(targets), "--max-pulses", "6", "--out", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    assert "write-verify: " in out and "4/4 cells within tolerance" in out and "write-without-verify: " in out
+    summary = json.loads((tmp_path / "p" / "summary.json").read_text())
+    assert summary["rows"] == 2 and summary["max_pulses"] == 6 and summary["all_within_tolerance"]["write-verify"]
+    # Bad input: refused before any simulation, nothing written.
+    targets.write_text("50e-6,300e-6\n")
+    assert main(["program", "--targets", str(targets), "--out", str(tmp_path / "bad")]) == 2
+    assert "outside the device's read range" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+    assert main(["coincidence", "--x", "1,2", "--delta=-2,0,3", "--out", str(tmp_path / "c")]) == 0
+    assert "measured pulse counts == x*delta" in capsys.readouterr().out
+    assert json.loads((tmp_path / "c" / "summary.json").read_text())["measured_pulses"] == [[-2, 0, 3], [-4, 0, 6]]
+    assert main(["coincidence", "--x", "0,-1", "--delta", "1", "--out", str(tmp_path / "c2")]) == 2
+    assert "x[1]=-1" in capsys.readouterr().err

@@ -61,6 +61,15 @@ def _number(value: object, what: str, *, low: float | None = None, strict: bool 
     return value
 
 
+def device_range_S(model: str, params: Mapping[str, Any], *, v_read_V: float, state_on: float = 0.0,
+                   state_off: float = 1.0) -> tuple[float, float]:
+    """``(lowest, highest)`` read conductance (S) of the device between its ON and OFF states,
+    from the model equations."""
+    bench = ArrayBench(1, 2, model, params)
+    ends = bench.read_conductance(np.array([[state_on, state_off]]), v_read_V)[0]
+    return float(ends.min()), float(ends.max())
+
+
 @dataclass(frozen=True)
 class ProgramConfig:
     """Target matrix, device, pulses and limits of a programming run (validated on creation).
@@ -131,8 +140,8 @@ class ProgramConfig:
         if self.parallel not in ("column", "row"):
             raise ParameterError(f"parallel={self.parallel!r} is not allowed; use 'column' or 'row'")
         resolve_backend(self.engine, allow_auto=True)
-        ends = bench.read_conductance(np.array([[self.state_on, self.state_off]]), self.v_read_V)[0]
-        low, high = float(ends.min()), float(ends.max())
+        low, high = device_range_S(self.model, bench.params, v_read_V=self.v_read_V, state_on=self.state_on,
+                                   state_off=self.state_off)
         object.__setattr__(self, "g_range_S", (low, high))
         if self.tolerance_S is None:
             object.__setattr__(self, "tolerance_S", 0.02 * (high - low))
