@@ -9,9 +9,10 @@ disturb tolerance.
 
 Default device: VTEAM with thresholds ±1.4 V (:data:`WRITE_PARAMS`). With V_W = 2.0 V the
 selected cell sees 2.0 V > 1.4 V and switches in a few tens of ns (k_off = 0.3 m/s, d = 3 nm:
-dx/dt = (2.0/1.4 − 1)·k_off/d ≈ 4.3e7 /s, so a 50 ns pulse switches it and 10 ns does not), while half-selected cells see V_W/2 = 1.0 V
-(v2) or V_W/3 ≈ 0.67 V (v3), below threshold, so their rate is exactly 0 (V/2 holds for
-V_W < 2.8 V). VTEAM's polarity: a positive cell voltage raises x (toward OFF); the targets
+dx/dt = (2.0/1.4 − 1)·k_off/d ≈ 4.3e7 /s, so a 50 ns pulse switches it fully, while 10 ns
+moves x by ~0.43, short of the default ``switch_threshold`` of 0.5). Half-selected cells see
+V_W/2 = 1.0 V (v2) or V_W/3 ≈ 0.67 V (v3), below threshold, so their rate is exactly 0 (V/2
+holds for V_W < 2.8 V). VTEAM's polarity: a positive cell voltage raises x (toward OFF); the targets
 therefore start at ``target_state0`` = 0 (ON) and a positive pulse switches them to x → 1.
 """
 
