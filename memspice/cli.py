@@ -57,8 +57,20 @@ def _parse_number(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _out_dir(text: str) -> Path:
+    """``--out``: a folder, or a path where one can be made; refused before any simulation
+    when it names an existing file."""
+    path = Path(text)
+    for parent in (path, *path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(f"{text!r} cannot be an output folder: {parent} is an existing file")
+            break
+    return path
+
+
 def _add_out_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    parser.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output folder (created if missing)")
 
 
 def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:

@@ -222,3 +222,14 @@ def test_program_and_coincidence_commands(tmp_path, capsys):
     assert json.loads((tmp_path / "c" / "summary.json").read_text())["measured_pulses"] == [[-2, 0, 3], [-4, 0, 6]]
     assert main(["coincidence", "--x", "0,-1", "--delta", "1", "--out", str(tmp_path / "c2")]) == 2
     assert "x[1]=-1" in capsys.readouterr().err
+
+
+def test_out_naming_an_existing_file_is_refused_before_simulation(tmp_path, capsys):
+    from memspice.cli import main
+
+    blocker = tmp_path / "report"
+    blocker.write_text("not a folder")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["program", "--rows", "2", "--cols", "2", "--out", str(blocker / "sub")])
+    assert exit_info.value.code == 2
+    assert "is an existing file" in capsys.readouterr().err
