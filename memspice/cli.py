@@ -574,15 +574,9 @@ def _parse_targets(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _run_write_scheme(args: argparse.Namespace) -> int:
-    from memspice.experiments.write_scheme import (
-        WRITE_PARAMS,
-        WriteSchemeConfig,
-        run_write_scheme,
-        write_write_scheme_report,
-    )
+    from memspice.experiments.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
 
-    params = dict(WRITE_PARAMS) if args.model == "vteam" else {}
-    params.update(_model_overrides(args.model, args.assignments))
+    params = _write_params(args.model, args.assignments)
     config = WriteSchemeConfig(
         scheme=args.scheme, rows=args.rows, cols=args.cols, model=args.model, params=params,
         v_write_V=args.v_write, pulse_width_s=args.pulse_width, r_wire_ohm=args.r_wire, pattern=args.pattern,

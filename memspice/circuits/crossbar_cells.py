@@ -172,8 +172,7 @@ class MemristorCells:
         object.__setattr__(self, "values", self.model.resolve(self.values))
         state = _matrix(self.state0, what="state0", unit=self.model.state_unit or "state")
         parameter = self.model.parameter(self.model.state_initial)
-        low = -np.inf if parameter.low is None else parameter.low
-        high = np.inf if parameter.high is None else parameter.high
+        low, high = parameter.bounds
         bad = (state < low) | (state > high)
         if bad.any():
             index = tuple(int(k) for k in np.argwhere(bad)[0])

@@ -43,6 +43,7 @@ from memspice.circuits.line_schedule import Phase
 from memspice.errors import ParameterError
 from memspice.netlist import Dc
 from memspice.netlist.elements import Pulse
+from memspice.validation import positive_int
 
 SCHEMES: tuple[str, ...] = ("v2", "v2_symmetric", "v3", "float")
 ROLES: tuple[str, ...] = ("selected", "half_selected", "unselected")
@@ -197,8 +198,7 @@ def scheme_bias(scheme: str, rows: int, cols: int, targets: Sequence[tuple[int, 
     if scheme not in SCHEMES:
         raise ParameterError(f"scheme={scheme!r} is not known; use one of {', '.join(SCHEMES)}")
     for name, value in (("rows", rows), ("cols", cols)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ParameterError(f"{name}={value!r} is not allowed; use an integer >= 1")
+        positive_int(value, name)
     pulse = set_pulse() if pulse is None else pulse
     if not isinstance(pulse, WritePulse):
         raise ParameterError(f"pulse must be a WritePulse, not {type(pulse).__name__}")

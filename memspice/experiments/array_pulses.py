@@ -11,7 +11,6 @@ drivers delivered.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,9 +23,10 @@ from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossb
 from memspice.circuits.crossbar_cells import CellSite, MemristorCells
 from memspice.circuits.line_schedule import Schedule
 from memspice.engine import Waveforms, run
-from memspice.engine.runner import AUTO, VACASK, choose_backend, resolve_backend
+from memspice.engine.runner import VACASK, resolve_backend
 from memspice.errors import ParameterError
 from memspice.netlist import Netlist, Tran
+from memspice.validation import finite_number, positive_int
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,9 @@ class ArrayBench:
         from memspice.spicelib import get_model
 
         for name in ("rows", "cols"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ParameterError(f"{name}={value!r} is not allowed; use an integer >= 1")
-        for name in ("r_wire_ohm", "timeout_s"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(float(value)) or float(value) < 0 or (name == "timeout_s" and value == 0):
-                raise ParameterError(f"{name}={value!r} is not allowed; use a finite number "
-                                     f"{'> 0 s' if name == 'timeout_s' else '>= 0 Ω'}")
+            positive_int(getattr(self, name), name)
+        finite_number(self.r_wire_ohm, "r_wire_ohm", low=0, strict=False, unit=" Ω")
+        finite_number(self.timeout_s, "timeout_s", low=0, unit=" s")
         try:
             model = get_model(self.model)
         except Exception as error:  # noqa: BLE001 - any lookup failure is a parameter error
@@ -83,10 +77,8 @@ class ArrayBench:
         ~1e-3 of the range; the next run must start inside the range."""
         from memspice.spicelib import get_model
 
-        parameter = get_model(self.model).parameter(get_model(self.model).state_initial)
-        low = -np.inf if parameter.low is None else parameter.low
-        high = np.inf if parameter.high is None else parameter.high
-        return np.clip(states, low, high)
+        model = get_model(self.model)
+        return np.clip(states, *model.parameter(model.state_initial).bounds)
 
     def read_conductance(self, states: np.ndarray, v_read_V: float) -> np.ndarray:
         """Conductance (S) of each cell at ``v_read_V`` from the model's own equations (no simulator)."""
@@ -107,6 +99,11 @@ class ScheduleRun:
     states_before: np.ndarray
     states_after: np.ndarray  # clipped to the model's state range (ArrayBench.clip_states)
     wall_time_s: float
+
+    @property
+    def netlist_suffix(self) -> str:
+        """``.sim`` for a VACASK netlist, ``.cir`` for ngspice (the engine that ran)."""
+        return ".sim" if self.waveforms.backend == VACASK else ".cir"
 
     @property
     def time_s(self) -> np.ndarray:
@@ -163,15 +160,9 @@ def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, 
     states = state_nodes(cells, site)["memristor"]
     max_step = schedule.max_step_s()
     netlist.analysis = Tran(step_s=max_step / 2, stop_s=schedule.stop_s, max_step_s=max_step, uic=True)
-    backend = resolve_backend(bench.engine, allow_auto=True)
-    text: str | None = None
-    if backend == AUTO:
-        backend, text = choose_backend(netlist)
-    if text is None:
-        text = netlist.render_vacask() if backend == VACASK else netlist.render()
-    waveforms = run(netlist, backend=backend, timeout_s=bench.timeout_s, name=name)
+    waveforms = run(netlist, backend=bench.engine, timeout_s=bench.timeout_s, name=name)
     after = np.array([waveforms.column(f"v({node})_V")[-1] for node in states.ravel()]).reshape(states.shape)
     after = bench.clip_states(after)
-    return ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=text, nodes=nodes,
+    return ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=waveforms.netlist_text, nodes=nodes,
                        state_nodes=states, waveforms=waveforms, states_before=cells.state0.copy(),
                        states_after=after, wall_time_s=time.perf_counter() - started)

@@ -55,6 +55,7 @@ from memspice.experiments.output import (
     write_text_atomic,
 )
 from memspice.experiments.write_scheme import WRITE_PARAMS
+from memspice.validation import finite_number
 
 #: A cell counts a coincident pulse while |v| > COUNT_LEVEL·V_W (half way between V_W/2 and V_W).
 COUNT_LEVEL = 0.75
@@ -63,16 +64,6 @@ COUNT_LEVEL = 0.75
 PULSE_LEVEL = 0.05
 #: Most write slots one update may have (x_max·d_max over both signs): each slot is a phase.
 MAX_SLOTS = 4096
-
-
-def _number(value: object, what: str, *, low: float | None = None, strict: bool = True, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a finite number{unit}")
-    value = float(value)
-    if low is not None and (value < low or (strict and value == low)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a number {'>' if strict else '>='} {low:g}{unit}")
-    return value
 
 
 def _integers(values: object, what: str, *, signed: bool) -> np.ndarray:
@@ -153,13 +144,13 @@ class CoincidenceConfig:
         if sum(slots) > MAX_SLOTS:
             raise ParameterError(f"x and delta need {sum(slots)} write slots (max(x)·max(δ⁺) + max(x)·max(δ⁻)); "
                                  f"at most {MAX_SLOTS} are allowed: scale the inputs down")
-        v_w = _number(self.v_write_V, "v_write_V", low=0, unit=" V")
+        v_w = finite_number(self.v_write_V, "v_write_V", low=0, unit=" V")
         for name in ("slot_width_s", "rise_s", "gap_s", "read_width_s"):
-            _number(getattr(self, name), name, low=0, unit=" s")
-        v_read = _number(self.v_read_V, "v_read_V", unit=" V")
+            finite_number(getattr(self, name), name, low=0, unit=" s")
+        v_read = finite_number(self.v_read_V, "v_read_V", unit=" V")
         if v_read == 0:
             raise ParameterError("v_read_V=0 is not allowed; use a non-zero read voltage below the threshold")
-        _number(self.state0, "state0")
+        finite_number(self.state0, "state0")
         params = dict(WRITE_PARAMS) if self.params is None and self.model == "vteam" else dict(self.params or {})
         bench = ArrayBench(x.size, delta.size, self.model, params, self.r_wire_ohm, self.engine, self.timeout_s)
         object.__setattr__(self, "bench", bench)
@@ -432,7 +423,7 @@ def write_coincidence_report(result: CoincidenceResult, out_dir: Path) -> dict[s
         "pulse_counts.csv": write_csv_atomic(out_dir / "pulse_counts.csv", counts),
         "cells.csv": write_csv_atomic(out_dir / "cells.csv", result.cells()),
     }
-    suffix = ".sim" if result.run.netlist_text.lstrip().startswith("//") else ".cir"
+    suffix = result.run.netlist_suffix
     written[f"coincidence{suffix}"] = write_text_atomic(out_dir / f"coincidence{suffix}", result.run.netlist_text)
     written["coincidence.png"] = plot_coincidence(result, out_dir / "coincidence.png")
     written["summary.json"] = write_json_atomic(out_dir / "summary.json", result.summary())

@@ -28,7 +28,6 @@ Times are seconds, conductances siemens, voltages volts.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,20 +44,11 @@ from memspice.errors import ParameterError
 from memspice.experiments.array_pulses import ArrayBench, ScheduleRun, run_schedule
 from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.experiments.write_scheme import PATTERNS, WRITE_PARAMS, state_pattern
+from memspice.validation import finite_number, positive_int
 
 METHODS: tuple[str, ...] = ("write-verify", "write-without-verify")
 #: Pulses per direction in the calibration trains (enough to cross the range of the default device).
 CALIBRATION_PULSES = 48
-
-
-def _number(value: object, what: str, *, low: float | None = None, strict: bool = True, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a finite number{unit}")
-    value = float(value)
-    if low is not None and (value < low or (strict and value == low)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a number {'>' if strict else '>='} {low:g}{unit}")
-    return value
 
 
 def device_range_S(model: str, params: Mapping[str, Any], *, v_read_V: float, state_on: float = 0.0,
@@ -128,15 +118,13 @@ class ProgramConfig:
         object.__setattr__(self, "params", bench.params)
         if self.pattern not in PATTERNS:
             raise ParameterError(f"pattern={self.pattern!r} is not allowed; use one of {', '.join(PATTERNS)}")
-        _number(self.v_read_V, "v_read_V", low=0, unit=" V")
-        _number(self.v_program_V, "v_program_V", low=0, unit=" V")
+        finite_number(self.v_read_V, "v_read_V", low=0, unit=" V")
+        finite_number(self.v_program_V, "v_program_V", low=0, unit=" V")
         for name in ("width_min_s", "width_max_s", "open_loop_width_s", "rise_s", "read_width_s", "gap_s"):
-            _number(getattr(self, name), name, low=0, unit=" s")
+            finite_number(getattr(self, name), name, low=0, unit=" s")
         if self.width_min_s >= self.width_max_s:
             raise ParameterError(f"width_min_s={self.width_min_s!r} must be below width_max_s={self.width_max_s!r}")
-        if isinstance(self.max_pulses, bool) or not isinstance(self.max_pulses, (int, np.integer)) \
-                or self.max_pulses < 1:
-            raise ParameterError(f"max_pulses={self.max_pulses!r} is not allowed; use an integer >= 1")
+        positive_int(self.max_pulses, "max_pulses")
         if self.parallel not in ("column", "row"):
             raise ParameterError(f"parallel={self.parallel!r} is not allowed; use 'column' or 'row'")
         resolve_backend(self.engine, allow_auto=True)
@@ -145,7 +133,7 @@ class ProgramConfig:
         object.__setattr__(self, "g_range_S", (low, high))
         if self.tolerance_S is None:
             object.__setattr__(self, "tolerance_S", 0.02 * (high - low))
-        _number(self.tolerance_S, "tolerance_S", low=0, unit=" S")
+        finite_number(self.tolerance_S, "tolerance_S", low=0, unit=" S")
         outside = (target < low) | (target > high)
         if outside.any():
             r, c = (int(k) for k in np.argwhere(outside)[0])
@@ -188,13 +176,18 @@ class Calibration:
     g_range_S: tuple[float, float]
     open_loop_width_s: float
 
-    def pulses_to_cross(self, direction: int) -> int:
-        """Open-loop pulses that take a cell across 95 % of the range in ``direction`` (+1 up, −1 down)."""
+    def crossed(self, direction: int) -> np.ndarray:
+        """Per calibration read: has the train in ``direction`` (+1 up, −1 down) crossed 95 % of the range?"""
         low, high = self.g_range_S
         span = high - low
-        curve = self.curve_up_S if direction > 0 else self.curve_down_S
-        reached = curve >= high - 0.05 * span if direction > 0 else curve <= low + 0.05 * span
-        return int(np.argmax(reached)) if reached.any() else len(curve) - 1
+        if direction > 0:
+            return self.curve_up_S >= high - 0.05 * span
+        return self.curve_down_S <= low + 0.05 * span
+
+    def pulses_to_cross(self, direction: int) -> int:
+        """Open-loop pulses that take a cell across 95 % of the range in ``direction`` (+1 up, −1 down)."""
+        crossed = self.crossed(direction)
+        return int(np.argmax(crossed)) if crossed.any() else crossed.size - 1
 
     def pulse_count(self, start_S: np.ndarray, target_S: np.ndarray) -> np.ndarray:
         """Signed open-loop pulses (+ up, − down) from ``start_S`` to ``target_S``, read off the
@@ -248,9 +241,7 @@ def calibrate(config: ProgramConfig) -> Calibration:
     state_low, state_high = (config.state_off, config.state_on) if g_on >= g_off else (config.state_on, config.state_off)
     calibration = Calibration(up_sign, train(state_low, up_sign), train(state_high, -up_sign), (low, high), width)
     for direction, name in ((1, "up"), (-1, "down")):
-        curve = calibration.curve_up_S if direction > 0 else calibration.curve_down_S
-        far = curve[-1] >= high - 0.05 * (high - low) if direction > 0 else curve[-1] <= low + 0.05 * (high - low)
-        if not far:
+        if not calibration.crossed(direction)[-1]:
             raise ParameterError(f"{CALIBRATION_PULSES} pulses of {v:g} V, {width:g} s do not take {config.model} "
                                  f"across its range ({name}); lengthen open_loop_width_s or raise v_program_V")
     return calibration
@@ -289,7 +280,7 @@ class ProgramResult:
     verify: MethodResult
     open_loop: MethodResult
     history: pd.DataFrame
-    netlists: dict[str, str]
+    netlists: dict[str, str]  # file name (suffix of the engine that ran) -> netlist text
 
     def table(self) -> pd.DataFrame:
         """One row per method: pulses, error, energy, time."""
@@ -322,7 +313,8 @@ def _read_all(config: ProgramConfig, states: np.ndarray, name: str) -> tuple[np.
 
 
 def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.ndarray, initial_S: np.ndarray,
-                 *, progress: Callable[[str], None] | None = None) -> tuple[MethodResult, pd.DataFrame, str]:
+                 *, progress: Callable[[str], None] | None = None
+                 ) -> tuple[MethodResult, pd.DataFrame, dict[str, str]]:
     """Cell by cell: pulse, read, compare, repeat (see the module docstring)."""
     started = time.perf_counter()
     states = states0.copy()
@@ -330,7 +322,7 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
     pulses = np.zeros(config.shape, dtype=int)
     energy = device_time = 0.0
     transients = 0
-    first_netlist = ""
+    first_run: ScheduleRun | None = None
     records: list[dict[str, Any]] = []
     target = config.target_S
     for r, c in np.ndindex(*config.shape):
@@ -348,8 +340,7 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
             run = run_schedule(config.bench, states, config.schedule([
                 config.write_phase([(r, c)], amplitude, width, f"write {r},{c}"), config.read_phase(r)]),
                 name="write_verify")
-            if not first_netlist:
-                first_netlist = run.netlist_text
+            first_run = first_run or run
             transients += 1
             pulses[r, c] += 1
             energy += run.energy_J()
@@ -371,11 +362,13 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
     device_time += run.schedule.stop_s
     result = MethodResult("write-verify", final, pulses, energy, device_time, time.perf_counter() - started,
                           transients + 1, int(pulses.sum()))
-    return result, pd.DataFrame.from_records(records), first_netlist
+    # One pulse's netlist for the user to inspect (none when every cell started inside the tolerance).
+    netlists = {} if first_run is None else {f"write_verify_pulse{first_run.netlist_suffix}": first_run.netlist_text}
+    return result, pd.DataFrame.from_records(records), netlists
 
 
 def write_without_verify(config: ProgramConfig, calibration: Calibration, states0: np.ndarray,
-                         initial_S: np.ndarray) -> tuple[MethodResult, str]:
+                         initial_S: np.ndarray) -> tuple[MethodResult, dict[str, str]]:
     """Open-loop pulse counts, applied line-parallel in two steps per round, then one read."""
     started = time.perf_counter()
     signed = calibration.pulse_count(initial_S, config.target_S)
@@ -401,7 +394,7 @@ def write_without_verify(config: ProgramConfig, calibration: Calibration, states
     final = np.array([run.read_row_conductance_S(steps + r) for r in range(rows)])
     result = MethodResult("write-without-verify", final, counts, run.energy_J(), run.schedule.stop_s,
                           time.perf_counter() - started, 1, steps)
-    return result, run.netlist_text
+    return result, {f"write_without_verify{run.netlist_suffix}": run.netlist_text}
 
 
 def run_program(config: ProgramConfig, *, progress: Callable[[str], None] | None = None) -> ProgramResult:
@@ -412,12 +405,12 @@ def run_program(config: ProgramConfig, *, progress: Callable[[str], None] | None
                  f"range upward, {calibration.pulses_to_cross(-1)} downward")
     states0 = config.initial_states()
     initial, _ = _read_all(config, states0, "initial_read")
-    verify, history, verify_netlist = write_verify(config, calibration, states0, initial, progress=progress)
-    open_loop, open_netlist = write_without_verify(config, calibration, states0, initial)
+    verify, history, verify_netlists = write_verify(config, calibration, states0, initial, progress=progress)
+    open_loop, open_netlists = write_without_verify(config, calibration, states0, initial)
     if progress:
         progress(f"write-without-verify: {int(open_loop.pulses.sum())} pulses in {open_loop.write_steps} steps")
     return ProgramResult(config, calibration, initial, verify, open_loop, history,
-                         {"write_verify_pulse": verify_netlist, "write_without_verify": open_netlist})
+                         {**verify_netlists, **open_netlists})
 
 
 def write_program_report(result: ProgramResult, out_dir: Path) -> dict[str, Path]:
@@ -444,8 +437,7 @@ def write_program_report(result: ProgramResult, out_dir: Path) -> dict[str, Path
         "write_verify_history.csv": write_csv_atomic(out_dir / "write_verify_history.csv", result.history),
     }
     for name, text in result.netlists.items():
-        suffix = ".sim" if text.lstrip().lower().startswith("//") else ".cir"
-        written[f"{name}{suffix}"] = write_text_atomic(out_dir / f"{name}{suffix}", text)
+        written[name] = write_text_atomic(out_dir / name, text)
     written["program.png"] = plot_program(
         result.history, config.target_S,
         {"write-verify": result.verify.final_S, "write-without-verify": result.open_loop.final_S},

@@ -42,7 +42,7 @@ from memspice.circuits.write_schemes import (
     validate_targets,
 )
 from memspice.engine import Waveforms, run
-from memspice.engine.runner import AUTO, VACASK, choose_backend, resolve_backend
+from memspice.engine.runner import AUTO, VACASK, resolve_backend
 from memspice.errors import ParameterError
 from memspice.experiments.output import (
     write_csv_atomic,
@@ -50,6 +50,7 @@ from memspice.experiments.output import (
     write_text_atomic,
 )
 from memspice.netlist import Netlist, Tran
+from memspice.validation import finite_number, positive_int
 
 PATTERNS: tuple[str, ...] = ("worst", "random", "checkerboard", "all-off")
 #: VTEAM parameters of the default write device: symmetric ±1.4 V thresholds, fast linear switching.
@@ -72,13 +73,6 @@ def state_pattern(rows: int, cols: int, *, pattern: str, state_on: float, state_
     else:
         raise ParameterError(f"pattern={pattern!r} is not allowed; use one of {', '.join(PATTERNS)}")
     return np.where(on, float(state_on), float(state_off))
-
-
-def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a finite number")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -131,21 +125,19 @@ class WriteSchemeConfig:
         if self.scheme not in SCHEMES:
             raise ParameterError(f"scheme={self.scheme!r} is not known; use one of {', '.join(SCHEMES)}")
         for name in ("rows", "cols"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ParameterError(f"{name}={value!r} is not allowed; use an integer >= 1")
-        v = _number(self.v_write_V, "v_write_V")
+            positive_int(getattr(self, name), name)
+        v = finite_number(self.v_write_V, "v_write_V")
         if v <= 0:
             raise ParameterError(f"v_write_V={v!r} must be > 0 V (the selected word line is V_W above its bit line)")
         if self.pattern not in PATTERNS:
             raise ParameterError(f"pattern={self.pattern!r} is not allowed; use one of {', '.join(PATTERNS)}")
         for name in ("disturb_tolerance", "switch_threshold"):
-            if _number(getattr(self, name), name) <= 0:
+            if finite_number(getattr(self, name), name) <= 0:
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be > 0")
-        r_wire = _number(self.r_wire_ohm, "r_wire_ohm")
+        r_wire = finite_number(self.r_wire_ohm, "r_wire_ohm")
         if r_wire < 0:
             raise ParameterError(f"r_wire_ohm={r_wire!r} must be >= 0 Ω")
-        if _number(self.timeout_s, "timeout_s") <= 0:
+        if finite_number(self.timeout_s, "timeout_s") <= 0:
             raise ParameterError(f"timeout_s={self.timeout_s!r} must be > 0 s")
         try:
             model = get_model(self.model)
@@ -267,13 +259,7 @@ def run_write_scheme(config: WriteSchemeConfig) -> WriteSchemeResult:
 
     started = time.perf_counter()
     netlist, nodes, states = build_netlist(config)
-    backend = resolve_backend(config.engine, allow_auto=True)
-    text: str | None = None
-    if backend == AUTO:
-        backend, text = choose_backend(netlist)
-    if text is None:
-        text = netlist.render_vacask() if backend == VACASK else netlist.render()
-    waveforms: Waveforms = run(netlist, backend=backend, timeout_s=config.timeout_s, name="write_scheme")
+    waveforms: Waveforms = run(netlist, backend=config.engine, timeout_s=config.timeout_s, name="write_scheme")
     t_simulate = waveforms.simulate_time_s if waveforms.simulate_time_s is not None else waveforms.wall_time_s
     columns = [f"v({name})_V" for name in states.ravel()]
     data = np.stack([waveforms.column(name) for name in columns], axis=-1)
@@ -281,7 +267,7 @@ def run_write_scheme(config: WriteSchemeConfig) -> WriteSchemeResult:
     after = data[-1].reshape(states.shape)
     v_peak = np.abs(nodes.cell_voltages(waveforms, point=None)).max(axis=0)
     energy = float(sum(source_energies(waveforms, netlist).values()))
-    return WriteSchemeResult(config=config, netlist_text=text, state_before=before, state_after=after,
+    return WriteSchemeResult(config=config, netlist_text=waveforms.netlist_text, state_before=before, state_after=after,
                              v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
                              t_simulate_s=float(t_simulate), t_total_s=time.perf_counter() - started)
 

@@ -66,6 +66,11 @@ class Parameter:
         """True for word-valued parameters that select a variant of the equations."""
         return bool(self.choices)
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)`` as numbers, ±inf where the range is open-ended (open/closed ends not told apart)."""
+        return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
+
     def range_text(self) -> str:
         """The allowed values as a human reads them, e.g. ``(0, 1e+09] Ω`` or ``one of none, biolek``."""
         if self.is_choice:
