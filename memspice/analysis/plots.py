@@ -11,15 +11,20 @@ import contextlib
 import math
 import os
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from memspice.analysis.fingerprints import Fingerprint
 from memspice.errors import ParameterError
+
+if TYPE_CHECKING:  # annotations only: matplotlib is imported when a figure is drawn
+    from matplotlib.figure import Figure
 
 #: SI prefixes by power of ten, as exact float literals (``10.0 ** -6`` need not be ``1e-06``).
 _SI_PREFIXES: dict[int, tuple[float, str]] = {
@@ -58,6 +63,28 @@ def format_frequency(f_hz: float) -> str:
     return f"{f_hz / scale:.4g} {prefix}Hz"
 
 
+#: Units shown with an SI prefix in the parameter panel and on axes (``16000 Ω`` -> ``16 kΩ``).
+#: Compound or already prefixed units (``m/s``, ``nm``, ``V·s``, ``eV``) are shown as given.
+_PREFIXABLE_UNITS = frozenset({"Ω", "A", "V", "s", "m", "S", "C", "F", "H", "W", "Hz"})
+
+
+def format_quantity(value: float | str, unit: str = "", *, digits: int = 6) -> str:
+    """A parameter value with its unit, for display: ``16 kΩ``, ``10 nm``, ``-8e-13 m/s``, ``biolek``.
+
+    Words (variant parameters) are returned as they are. Numbers keep ``digits`` significant
+    digits; base SI units get an SI prefix (:func:`si_prefix`), other units are appended
+    unchanged, and a dimensionless number (``unit=""``) is shown bare.
+    """
+    if isinstance(value, str):
+        return value
+    number = float(value)
+    if unit in _PREFIXABLE_UNITS and number != 0.0:
+        # The prefix of the rounded value: 0.9999 A at 3 digits is 1 A, not 1e+03 mA.
+        scale, prefix = si_prefix(float(f"{number:.{digits}g}"))
+        return f"{number / scale:.{digits}g} {prefix}{unit}"
+    return f"{number:.{digits}g} {unit}".rstrip()
+
+
 def _write_atomically(figure: object, path: Path, *, dpi: int) -> None:
     """Save ``figure`` to a temporary file beside ``path``, then rename it onto ``path``.
 
@@ -75,6 +102,224 @@ def _write_atomically(figure: object, path: Path, *, dpi: int) -> None:
         raise
 
 
+#: Parameter panel of :func:`plot_hysteresis`: font size (pt) and the most lines in one column.
+_PANEL_FONT_PT = 8.5
+_PANEL_MAX_ROWS = 24
+#: Largest ratio of loop peaks drawn on one common axis (see :func:`hysteresis_figure`).
+_LOOP_RANGE_LIMIT = 20.0
+#: Characters per line of the parameter panel before a note or a long value is wrapped.
+_PANEL_WRAP_CHARS = 40
+#: Longest parameter name the ``=`` signs are aligned to.
+_PANEL_NAME_CHARS = 14
+#: Advance width of one DejaVu Sans Mono character, in em (1233/2048).
+_MONO_EM = 0.602
+
+
+def _axis_unit_label(quantity: str, peak: float, unit: str) -> tuple[float, str]:
+    """``(scale, label)`` of an axis showing ``quantity`` in ``unit``: an SI prefix for base
+    units (``Current (µA)``), the unit as given otherwise, ``(1)`` when dimensionless."""
+    if unit in _PREFIXABLE_UNITS:
+        # The prefix of the peak as displayed: 0.999999 V is shown in V, not as 1000 mV.
+        scale, prefix = si_prefix(float(f"{peak:.3g}"))
+        return scale, f"{quantity} ({prefix}{unit})"
+    return 1.0, f"{quantity} ({unit or '1'})"
+
+
+def _parameter_lines(
+    parameters: Sequence[tuple[str, float | str, str]], notes: Sequence[str]
+) -> list[str]:
+    """The lines of the parameter panel: wrapped notes, a blank line, then ``name = value unit``
+    with the ``=`` signs aligned (the panel uses a monospaced font)."""
+    lines: list[str] = []
+    for note in notes:
+        lines.extend(textwrap.wrap(note, _PANEL_WRAP_CHARS, break_on_hyphens=False) or [""])
+    if lines and parameters:
+        lines.append("")
+    # Names are padded to the longest one up to _PANEL_NAME_CHARS; a longer name is not
+    # padded, so that it does not widen every line.
+    width = max((len(name) for name, _, _ in parameters if len(name) <= _PANEL_NAME_CHARS), default=0)
+    for name, value, unit in parameters:
+        head = f"{name:<{width}} = "
+        room = max(_PANEL_WRAP_CHARS - len(head), 12)
+        body = textwrap.wrap(format_quantity(value, unit), room, break_on_hyphens=False) or [""]
+        lines.append(head + body[0])
+        lines.extend(" " * len(head) + more for more in body[1:])
+    return lines
+
+
+def _panel_columns(lines: Sequence[str]) -> tuple[str, int]:
+    """``lines`` laid out in as few columns of at most :data:`_PANEL_MAX_ROWS` lines as needed,
+    as one block of text, and the block's width in characters."""
+    if not lines:
+        return "", 0
+    n_columns = math.ceil(len(lines) / _PANEL_MAX_ROWS)
+    rows = math.ceil(len(lines) / n_columns)
+    columns = [list(lines[c * rows:(c + 1) * rows]) for c in range(n_columns)]
+    widths = [max(len(line) for line in column) for column in columns]
+    gap = "   "
+    text_rows = []
+    for r in range(rows):
+        cells = [column[r] if r < len(column) else "" for column in columns]
+        text_rows.append(gap.join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip())
+    return "\n".join(text_rows), sum(widths) + len(gap) * (n_columns - 1)
+
+
+def _prepare_traces(
+    what: str, traces: Sequence[tuple[float, ArrayLike, ArrayLike]], names: tuple[str, str]
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """``traces`` as float arrays, checked (1-D, equal lengths), sorted by frequency."""
+    prepared: list[tuple[float, np.ndarray, np.ndarray]] = []
+    for k, (freq_hz, a, b) in enumerate(traces):
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if a_arr.ndim != 1 or a_arr.shape != b_arr.shape:
+            raise ParameterError(
+                f"{what}[{k}]: {names[0]} and {names[1]} must be 1-D arrays of the same length; "
+                f"got shapes {a_arr.shape} and {b_arr.shape}"
+            )
+        prepared.append((float(freq_hz), a_arr, b_arr))
+    prepared.sort(key=lambda trace: trace[0])
+    return prepared
+
+
+def hysteresis_figure(
+    loops: Sequence[tuple[float, ArrayLike, ArrayLike]],
+    fingerprints: Sequence[Fingerprint],
+    *,
+    title: str,
+    drive: str = "voltage",
+    states: Sequence[tuple[float, ArrayLike, ArrayLike]] = (),
+    state_name: str = "x",
+    state_unit: str = "",
+    state_bounds: tuple[float, float] | None = None,
+    parameters: Sequence[tuple[str, float | str, str]] = (),
+    notes: Sequence[str] = (),
+    state_label: str | None = None,
+) -> Figure:
+    """The figure of :func:`plot_hysteresis`, not yet saved (see there for the arguments).
+
+    Returned so that a caller (or a test) can inspect the layout; draw it with an Agg canvas
+    (``FigureCanvasAgg(figure)``, attached here) or save it with ``figure.savefig``.
+    """
+    if not loops:
+        raise ParameterError("loops is empty; pass at least one (freq_hz, v_V, i_A) loop to plot")
+    if drive not in ("voltage", "current"):
+        raise ParameterError(f"drive={drive!r} is not allowed; use voltage or current")
+    prepared = _prepare_traces("loops", loops, ("v_V", "i_A"))
+    state_traces = _prepare_traces("states", states, ("time_s", "state"))
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred, as below
+    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import NullFormatter
+
+    all_notes = [*notes, *([state_label] if state_label else [])]
+    panel_text, panel_chars = _panel_columns(_parameter_lines(parameters, all_notes))
+    panel_in = max(panel_chars, len("Parameters")) * _MONO_EM * _PANEL_FONT_PT / 72.0 + 0.25 if panel_text else 0.0
+    # Widths (in) of the plot panels: loops, state over a period (if given), lobe area.
+    plot_in = [4.3, *([3.4] if state_traces else []), 3.4]
+    ratios = [*plot_in, *([panel_in] if panel_text else [])]
+    figure = Figure(figsize=(sum(ratios) + 1.0 * len(plot_in), 5.2), layout="constrained")
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(1, len(ratios), width_ratios=ratios)
+    ax_loop = figure.add_subplot(grid[0, 0])
+    ax_state = figure.add_subplot(grid[0, 1]) if state_traces else None
+    ax_area = figure.add_subplot(grid[0, len(plot_in) - 1])
+
+    colours = dict(zip((f for f, _, _ in prepared), _colours(len(prepared))))
+    # The driven quantity on the x axis: V–I loops for a voltage drive, I–V for a current drive.
+    voltage_x = drive == "voltage"
+    v_peaks = [float(np.max(np.abs(v_arr), initial=0.0)) for _, v_arr, _ in prepared]
+    i_peaks = [float(np.max(np.abs(i_arr), initial=0.0)) for _, _, i_arr in prepared]
+    v_scale, v_label = _axis_unit_label("Voltage across device", max(v_peaks), "V")
+    i_scale, i_label = _axis_unit_label("Current through device", max(i_peaks), "A")
+    response_peaks = i_peaks if voltage_x else v_peaks
+    # Loops whose responses differ by more than _LOOP_RANGE_LIMIT would be flat lines on a
+    # common axis (Stanford-PKU: 2 mA at 1 kHz, 7 µA at 10 kHz): each is then drawn over its
+    # own peak, and the legend tells the peaks.
+    per_loop = min(response_peaks) > 0 and max(response_peaks) > _LOOP_RANGE_LIMIT * min(response_peaks)
+    legend_labels = [format_frequency(f) for f, _, _ in prepared]
+    if per_loop:
+        symbol, unit = ("I", "A") if voltage_x else ("V", "V")
+        legend_labels = [
+            f"{label} ({symbol} peak {format_quantity(peak, unit, digits=3)})" for label, peak in zip(legend_labels, response_peaks)
+        ]
+        if voltage_x:
+            i_label = "Current / its peak at that frequency (1)"
+        else:
+            v_label = "Voltage / its peak at that frequency (1)"
+    for (freq_hz, v_arr, i_arr), v_peak, i_peak in zip(prepared, v_peaks, i_peaks):
+        v_div = v_peak if per_loop and not voltage_x else v_scale
+        i_div = i_peak if per_loop and voltage_x else i_scale
+        # Repeat the first sample so the drawn loop is closed.
+        v_closed, i_closed = np.r_[v_arr, v_arr[:1]] / v_div, np.r_[i_arr, i_arr[:1]] / i_div
+        ax_loop.plot(*((v_closed, i_closed) if voltage_x else (i_closed, v_closed)), color=colours[freq_hz], linewidth=1.2)
+    ax_loop.axhline(0.0, color="0.6", linewidth=0.6)
+    ax_loop.axvline(0.0, color="0.6", linewidth=0.6)
+    ax_loop.set_xlabel(v_label if voltage_x else i_label)
+    ax_loop.set_ylabel(i_label if voltage_x else v_label)
+    ax_loop.set_title(f"{'I–V' if voltage_x else 'V–I'} loops, last period ({drive} drive)")
+    ax_loop.grid(True, linewidth=0.4, alpha=0.4)
+
+    if ax_state is not None:
+        s_peak = max(float(np.max(np.abs(s_arr), initial=0.0)) for _, _, s_arr in state_traces)
+        s_scale, s_label = _axis_unit_label(f"State {state_name}", s_peak, state_unit)
+        for freq_hz, t_arr, s_arr in state_traces:
+            phase = (t_arr - t_arr[0]) * freq_hz if t_arr.size else t_arr
+            ax_state.plot(phase, s_arr / s_scale, color=colours.get(freq_hz, "k"), linewidth=1.2)
+        if state_bounds is not None:
+            for bound in state_bounds:
+                ax_state.axhline(bound / s_scale, color="0.45", linestyle=":", linewidth=0.9)
+            # The bounds with a margin, so that a bound line never hides in the frame.
+            s_low = min(state_bounds[0], *(float(np.min(s, initial=np.inf)) for _, _, s in state_traces)) / s_scale
+            s_high = max(state_bounds[1], *(float(np.max(s, initial=-np.inf)) for _, _, s in state_traces)) / s_scale
+            pad = 0.05 * (s_high - s_low)
+            ax_state.set_ylim(s_low - pad, s_high + pad)
+        ax_state.set_xlim(0.0, 1.0)
+        ax_state.set_xlabel("Time in the last period, t/T (1)")
+        ax_state.set_ylabel(s_label)
+        ax_state.set_title("State over the last period" + (" (dotted: bounds)" if state_bounds is not None else ""))
+        ax_state.grid(True, linewidth=0.4, alpha=0.4)
+
+    points = sorted((fp.freq_hz, fp.lobe_area_norm) for fp in fingerprints if fp.lobe_area_norm > 0)
+    if points:
+        freqs, areas = np.array(points).T
+        ax_area.loglog(freqs, areas, color="0.35", linewidth=1.0, zorder=1)
+        ax_area.scatter(freqs, areas, c=[colours.get(f, "k") for f in freqs], s=40, zorder=2, edgecolors="k", linewidths=0.5)
+        shown = areas
+        if freqs.size >= 2:
+            guide_f = np.array([freqs[-2], freqs[-1]])
+            guide = areas[-1] * freqs[-1] / guide_f
+            shown = np.r_[areas, guide]
+            ax_area.loglog(guide_f, guide, linestyle="--", color="0.5", label="slope −1 (ideal memristor)")
+            ax_area.legend(fontsize="small", loc="best")
+        # Whole decades with room around the points and the guide, so that at least two major
+        # ticks are labelled and the minor ticks need no labels (a short log axis labels them all).
+        low, high = float(shown.min()) / 1.5, float(shown.max()) * 1.5
+        ax_area.set_ylim(10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high)))
+        ax_area.yaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax_area.text(0.5, 0.5, "no loop with a lobe area > 0", transform=ax_area.transAxes, ha="center", va="center")
+    ax_area.set_xlabel("Drive frequency (Hz)")
+    ax_area.set_ylabel("Normalised lobe area, A/(V_max·I_max) (1)")
+    ax_area.set_title("Lobe area vs frequency")
+    ax_area.grid(True, which="both", linewidth=0.4, alpha=0.5)
+
+    if panel_text:
+        ax_text = figure.add_subplot(grid[0, -1])
+        ax_text.set_axis_off()
+        ax_text.set_title("Parameters", loc="left", fontsize="medium")
+        ax_text.text(0.0, 1.0, panel_text, transform=ax_text.transAxes, va="top", ha="left",
+                     fontsize=_PANEL_FONT_PT, family="monospace", linespacing=1.25)
+
+    # One legend for every panel (a frequency has one colour throughout), below the panels
+    # where it cannot cover a loop.
+    handles = [Line2D([], [], color=colours[f], linewidth=2.0) for f, _, _ in prepared]
+    figure.legend(handles, legend_labels, loc="outside lower center",
+                  ncols=len(handles), title="Drive frequency", fontsize="small", title_fontsize="small", frameon=False)
+    figure.suptitle(title)
+    return figure
+
+
 def plot_hysteresis(
     loops: Sequence[tuple[float, ArrayLike, ArrayLike]],
     fingerprints: Sequence[Fingerprint],
@@ -82,13 +327,23 @@ def plot_hysteresis(
     *,
     title: str,
     state_label: str | None = None,
+    drive: str = "voltage",
+    states: Sequence[tuple[float, ArrayLike, ArrayLike]] = (),
+    state_name: str = "x",
+    state_unit: str = "",
+    state_bounds: tuple[float, float] | None = None,
+    parameters: Sequence[tuple[str, float | str, str]] = (),
+    notes: Sequence[str] = (),
     dpi: int = 150,
 ) -> Path:
-    """Draw the pinched loops and the lobe-area trend side by side, and save the figure.
+    """Draw the pinched loops, the state, the lobe-area trend and the parameters, and save the figure.
 
-    Left panel: the V–I Lissajous loop of the last period at each frequency, current in
-    an automatically chosen SI unit. Right panel: normalised lobe area against frequency
-    on log–log axes, with a slope −1 guide through the highest frequency.
+    Panels, left to right: the loop of the last period at each frequency (the driven
+    quantity on the x axis, both in an automatically chosen SI unit); with ``states``, the
+    state over that period against t/T; the normalised lobe area against frequency on
+    log–log axes, with a slope −1 guide through the highest frequency; with ``parameters``
+    or ``notes``, a text panel listing them. One legend below the panels names the colour
+    of each frequency.
 
     Parameters
     ----------
@@ -103,7 +358,21 @@ def plot_hysteresis(
     title:
         Figure title.
     state_label:
-        Optional note drawn in the left panel (e.g. the device model and initial state).
+        Optional free-text note, wrapped into the text panel (after ``notes``).
+    drive:
+        ``"voltage"`` (V on the x axis of the loops) or ``"current"`` (I on the x axis).
+    states:
+        ``(freq_hz, time_s, state)`` per frequency over the same last period, each of shape
+        ``(m_k,)``; empty: no state panel.
+    state_name, state_unit:
+        Name and unit of the state for its axis label (``""``: dimensionless).
+    state_bounds:
+        ``(low, high)`` drawn as dotted lines on the state panel, or None.
+    parameters:
+        ``(name, value, unit)`` per parameter, listed as ``name = value unit`` (SI prefixes
+        for base units, ``unit=""`` for dimensionless numbers and words).
+    notes:
+        Lines of text above the parameters (wrapped).
     dpi:
         Resolution of raster output.
 
@@ -112,66 +381,12 @@ def plot_hysteresis(
     pathlib.Path
         The path written.
     """
-    if not loops:
-        raise ParameterError("loops is empty; pass at least one (freq_hz, v_V, i_A) loop to plot")
-    prepared: list[tuple[float, np.ndarray, np.ndarray]] = []
-    for k, (freq_hz, v, i) in enumerate(loops):
-        v_arr, i_arr = np.asarray(v, dtype=float), np.asarray(i, dtype=float)
-        if v_arr.ndim != 1 or v_arr.shape != i_arr.shape:
-            raise ParameterError(
-                f"loops[{k}]: v_V and i_A must be 1-D arrays of the same length; "
-                f"got shapes {v_arr.shape} and {i_arr.shape}"
-            )
-        prepared.append((float(freq_hz), v_arr, i_arr))
-    prepared.sort(key=lambda loop: loop[0])
+    figure = hysteresis_figure(
+        loops, fingerprints, title=title, drive=drive, states=states, state_name=state_name,
+        state_unit=state_unit, state_bounds=state_bounds, parameters=parameters, notes=notes,
+        state_label=state_label,
+    )
     out_path = Path(path)
-
-    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
-
-    figure = Figure(figsize=(11.0, 4.5), layout="constrained")
-    ax_loop, ax_area = figure.subplots(1, 2)
-
-    i_peak = max(float(np.max(np.abs(i_arr), initial=0.0)) for _, _, i_arr in prepared)
-    i_scale, i_prefix = si_prefix(i_peak)
-    colours = _colours(len(prepared))
-    for (freq_hz, v_arr, i_arr), colour in zip(prepared, colours):
-        # Repeat the first sample so the drawn loop is closed.
-        ax_loop.plot(
-            np.r_[v_arr, v_arr[:1]],
-            np.r_[i_arr, i_arr[:1]] / i_scale,
-            color=colour,
-            linewidth=1.2,
-            label=format_frequency(freq_hz),
-        )
-    ax_loop.axhline(0.0, color="0.6", linewidth=0.6)
-    ax_loop.axvline(0.0, color="0.6", linewidth=0.6)
-    ax_loop.set_xlabel("Voltage across device (V)")
-    ax_loop.set_ylabel(f"Current ({i_prefix}A)")
-    ax_loop.set_title("I–V loops, last period")
-    ax_loop.legend(title="Drive frequency", fontsize="small")
-    if state_label:
-        ax_loop.text(
-            0.02, 0.98, state_label, transform=ax_loop.transAxes, va="top", ha="left",
-            fontsize="small", bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
-        )
-
-    points = sorted((fp.freq_hz, fp.lobe_area_norm) for fp in fingerprints if fp.lobe_area_norm > 0)
-    if points:
-        freqs, areas = np.array(points).T
-        ax_area.loglog(freqs, areas, marker="o", color="C0", label="simulated")
-        if freqs.size >= 2:
-            guide_f = np.array([freqs[-2], freqs[-1]])
-            ax_area.loglog(
-                guide_f, areas[-1] * freqs[-1] / guide_f, linestyle="--", color="0.5",
-                label="slope −1 (ideal memristor)",
-            )
-        ax_area.legend(fontsize="small")
-    ax_area.set_xlabel("Frequency (Hz)")
-    ax_area.set_ylabel("Normalised lobe area A/(V_max·I_max)")
-    ax_area.set_title("Lobe area vs frequency")
-    ax_area.grid(True, which="both", linewidth=0.4, alpha=0.5)
-
-    figure.suptitle(title)
     _write_atomically(figure, out_path, dpi=dpi)
     return out_path
 
