@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import numpy as np
 import pandas as pd
@@ -200,11 +200,50 @@ def state_range(result: HysteresisResult) -> tuple[float, float]:
     return float(states.min()), float(states.max())
 
 
+def hysteresis_plot_arguments(result: HysteresisResult) -> dict[str, Any]:
+    """The arguments of :func:`memspice.analysis.plots.plot_hysteresis` (all but ``path``) for
+    ``result``: the last period of every frequency, the fingerprints, the state with its name,
+    unit and bounds, and every parameter with its catalog unit (the initial-state parameter
+    with the state's unit when it has none of its own)."""
+    from memspice.analysis.fingerprints import last_period
+    from memspice.analysis.plots import format_quantity
+
+    config = result.config
+    model = config.catalog_model
+    loops, states = [], []
+    for r in result.runs:
+        t_last, v_last, i_last, state_last = last_period(
+            r.waveforms["time_s"].to_numpy(), r.waveforms["v_V"].to_numpy(), r.waveforms["i_A"].to_numpy(),
+            r.waveforms["state"].to_numpy(), freq_hz=r.freq_hz,
+        )
+        loops.append((r.freq_hz, v_last, i_last))
+        states.append((r.freq_hz, t_last, state_last))
+    parameters = [
+        (p.name, config.params[p.name], p.unit or (model.state_unit if p.name == model.state_initial else ""))
+        for p in model.parameters
+    ]
+    unit = "V" if config.drive_kind == "voltage" else "A"
+    return {
+        "loops": loops,
+        "fingerprints": [r.fingerprint for r in result.runs],
+        "title": (
+            f"{model.title}: {config.drive_kind} drive {format_quantity(config.drive_amplitude, unit)} peak "
+            f"(last of {config.cycles} periods)"
+        ),
+        "drive": config.drive_kind,
+        "states": states,
+        "state_name": model.state_name,
+        "state_unit": model.state_unit,
+        "state_bounds": model.state_bounds,
+        "parameters": parameters,
+        "notes": [f"{model.name}: state {model.state_name} ({model.state_unit or 'dimensionless'})"],
+    }
+
+
 def write_hysteresis_report(result: HysteresisResult, out_dir: Path) -> dict[str, Path]:
     """Write the study into ``out_dir``: netlists, ``waveforms.csv``, ``fingerprints.csv``,
     ``hysteresis.png`` and, last, ``summary.json`` (its presence marks a complete folder).
     """
-    from memspice.analysis.fingerprints import last_period
     from memspice.analysis.plots import plot_hysteresis
 
     out_dir = Path(out_dir)
@@ -221,20 +260,8 @@ def write_hysteresis_report(result: HysteresisResult, out_dir: Path) -> dict[str
 
     config = result.config
     model = config.catalog_model
-    loops = []
-    for r in result.runs:
-        _, v_last, i_last = last_period(
-            r.waveforms["time_s"].to_numpy(), r.waveforms["v_V"].to_numpy(), r.waveforms["i_A"].to_numpy(), freq_hz=r.freq_hz
-        )
-        loops.append((r.freq_hz, v_last, i_last))
     unit = "V" if config.drive_kind == "voltage" else "A"
-    written["hysteresis.png"] = plot_hysteresis(
-        loops,
-        [r.fingerprint for r in result.runs],
-        out_dir / "hysteresis.png",
-        title=f"{model.title}: {config.drive_kind} drive {config.drive_amplitude:g} {unit} (last of {config.cycles} periods)",
-        state_label=", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.params.items()),
-    )
+    written["hysteresis.png"] = plot_hysteresis(path=out_dir / "hysteresis.png", **hysteresis_plot_arguments(result))
     low, high = state_range(result)
     summary = {
         "model": model.name,
