@@ -4,7 +4,8 @@ Every model below is written from its paper (DOMAIN.md §6 collects the equation
 thresholds, sharp window steps and hard state bounds, with none of the smoothing memspice's
 netlists need. Nothing is taken from memspice's expression code; memspice is used only to
 resolve parameter values (defaults and overrides, in the catalog's units and state
-normalisation) through ``get_model(name).resolve``.
+normalisation) through ``get_model(name).resolve``. Equation numbers are those the catalog
+cites; where the numbering was not at hand the equation is named instead.
 
 :func:`paper_reference` drives a model with ``A·sin(2π·f·t)`` from t = 0, as the voltage
 across it or the current through it, and integrates the state with scipy's ``solve_ivp``
@@ -62,7 +63,7 @@ def _ramp(z):
 
 def chua(p: Mapping) -> PaperModel:
     """Chua's ideal charge-controlled memristor (L. O. Chua, IEEE Trans. Circuit Theory 18(5):507,
-    1971, eqs. 3-4: v = M(q)·i, dq/dt = i), with the seed's constitutive relation
+    1971: dφ = M(q)·dq, i.e. v = M(q)·i with dq/dt = i), with the seed's constitutive relation
     φ(q) = r0·(q + q⁵/(4·q0⁴)), so M(q) = dφ/dq = r0·(1 + 1.25·(q/q0)⁴). State q (C)."""
     r0, q0 = p["r0"], p["q0"]
 
@@ -74,7 +75,7 @@ def chua(p: Mapping) -> PaperModel:
 
 
 def ideal_flux(p: Mapping) -> PaperModel:
-    """Chua's ideal flux-controlled memristor (Chua 1971, eqs. 5-6: i = W(φ)·v, dφ/dt = v) with
+    """Chua's ideal flux-controlled memristor (Chua 1971: dq = W(φ)·dφ, i.e. i = W(φ)·v, dφ/dt = v) with
     W(φ) = g0·(1 + (φ/φ0)²). State φ (V·s)."""
     g0, phi0 = p["g0"], p["phi0"]
 
@@ -90,11 +91,12 @@ def hp(p: Mapping) -> PaperModel:
     v = [Ron·x + Roff·(1 − x)]·i, dx/dt = µv·Ron/D²·i·f(x).
 
     Windows f: ``none`` f = 1 with hard bounds x ∈ [0, 1]; ``joglekar`` f = 1 − (2x − 1)^(2p)
-    (Y. N. Joglekar, S. J. Wolf, Eur. J. Phys. 30:661, 2009, eq. 8); ``biolek``
-    f = 1 − (x − stp(−i))^(2p) with the sharp unit step stp (Z. Biolek et al., Radioengineering
-    18(2):210, 2009, eq. 7); ``prodromakis`` f = j·(1 − ((x − 0.5)² + 0.75)^p)
-    (T. Prodromakis et al., IEEE TED 58(9):3099, 2011, eq. 11). The windows vanish at the
-    ends they guard, so only ``none`` needs the bounds.
+    (Y. N. Joglekar, S. J. Wolf, Eur. J. Phys. 30:661, 2009, their window F_p); ``biolek``
+    f = 1 − (x − stp(−i))^(2p) with the sharp unit step stp(z) = 1 for z > 0, else 0
+    (Z. Biolek et al., Radioengineering 18(2):210, 2009, their window); ``prodromakis``
+    f = j·(1 − ((x − 0.5)² + 0.75)^p) (T. Prodromakis et al., IEEE TED 58(9):3099, 2011, their
+    window; f(0) = f(1) = 0). Those three vanish at the ends they guard, so only
+    ``none`` needs the bounds.
     """
     ron, roff, k, exponent, window = p["ron"], p["roff"], p["uv"] * p["ron"] / p["d"] ** 2, p["p"], p["window"]
     windows = {
@@ -280,46 +282,8 @@ def paper_reference(model: str, params: Mapping, *, drive: str, amplitude: float
     def switch_values(t, x):
         return np.asarray(m.switches(x, *terminals(t, x)), dtype=float)
 
-    lo, hi = m.bounds if m.bounds is not None else (-math.inf, math.inf)
-    pieces: list[tuple[float, Callable]] = []  # (start time, state(t)) in time order
-    t, x = 0.0, float(m.x0)
-    held = x in (lo, hi)
-    fired = fired_side = None  # the switch event that ended the last piece, and its side before
-    for _ in range(100_000):
-        if t >= t_end:
-            break
-        if held:
-            t_next = _release_time(t, t_end, lambda tt: (1.0 if x == lo else -1.0) * rate(tt, x) > 0,
-                                   1.0 / (freq_hz * points_per_period))
-            pieces.append((t, lambda tt, _x=x: np.full_like(tt, _x, dtype=float)))
-            t, held = t_next, False
-            continue
-        sides = _sides(t, x, rate, switch_values, probe_s=1e-10 / freq_hz)
-        if fired is not None:  # the event just located may still read as its old side
-            sides[fired] = -fired_side
-        events = [_event(switch_values, k, side) for k, side in enumerate(sides) if side != 0]
-        # A bound fires 1e-15 of the state's scale past it, so a state that starts on the bound
-        # and has not yet moved off it in floating point does not fire at once.
-        margin = 1e-15 * m.scale
-        bound_events = [lambda tt, y: y[0] - lo + margin, lambda tt, y: hi - y[0] + margin] if m.bounds is not None else []
-        for event in bound_events:
-            event.terminal, event.direction = True, -1
-        sol = solve_ivp(lambda tt, y: [rate(tt, y[0])], (t, t_end), [x], method="LSODA", rtol=rtol,
-                        atol=1e-13 * m.scale, max_step=1.0 / (freq_hz * 1000), dense_output=True,
-                        events=events + bound_events)
-        if sol.status < 0:
-            raise RuntimeError(f"{model}: solve_ivp failed at t = {t:g} s: {sol.message}")
-        pieces.append((t, lambda tt, _sol=sol.sol: np.clip(_sol(tt)[0], lo, hi)))
-        t, x = float(sol.t[-1]), float(sol.y[0, -1])
-        hit = [k for k, times in enumerate(sol.t_events) if len(times)]
-        fired = None
-        if sol.status == 1 and hit[0] >= len(events):
-            x, held = (lo, hi)[hit[0] - len(events)], True
-        elif sol.status == 1:
-            fired, fired_side = events[hit[0]].index, events[hit[0]].side
-    else:
-        raise RuntimeError(f"{model}: more than 100000 pieces; the events do not make progress")
-
+    pieces = _integrate(m, rate, switch_values, t_end=t_end, period_s=1.0 / freq_hz,
+                        grid_s=1.0 / (freq_hz * points_per_period), rtol=rtol)
     starts = np.array([start for start, _ in pieces])
 
     def evaluate(times) -> dict:
@@ -334,6 +298,52 @@ def paper_reference(model: str, params: Mapping, *, drive: str, amplitude: float
     grid = np.linspace(0.0, t_end, cycles * points_per_period + 1)
     return {"time_s": grid, **evaluate(grid), "evaluate": evaluate, "drive": drive, "freq_hz": freq_hz,
             "cycles": cycles}
+
+
+def _integrate(m: PaperModel, rate: Callable, switch_values: Callable, *, t_end: float, period_s: float,
+               grid_s: float, rtol: float) -> list[tuple[float, Callable]]:
+    """The state from t = 0 to t_end as pieces (start time s, state(t)), in time order: free pieces
+    integrated up to the next switch or bound event, held pieces on a bound."""
+    lo, hi = m.bounds if m.bounds is not None else (-math.inf, math.inf)
+    pieces: list[tuple[float, Callable]] = []
+    t, x = 0.0, float(m.x0)
+    held = x in (lo, hi)
+    fired = fired_side = None  # the switch event that ended the last piece, and the side it left
+    for _ in range(100_000):
+        if t >= t_end:
+            break
+        if held:
+            outward = -1.0 if x == lo else 1.0
+            t_next = _release_time(t, t_end, lambda tt: outward * rate(tt, x) < 0, grid_s)
+            pieces.append((t, lambda tt, _x=x: np.full_like(tt, _x, dtype=float)))
+            t, held = t_next, False
+            continue
+        sides = _sides(t, x, rate, switch_values, probe_s=1e-10 * period_s)
+        if fired is not None:  # the event just located may still read as its old side
+            sides[fired] = -fired_side
+        events = [_event(switch_values, k, side) for k, side in enumerate(sides) if side != 0]
+        # A bound fires 1e-15 of the state's scale past it, so a state that starts on the bound
+        # and has not yet moved off it in floating point does not fire at once.
+        margin = 1e-15 * m.scale
+        bound_events = [lambda tt, y: y[0] - lo + margin, lambda tt, y: hi - y[0] + margin] if m.bounds else []
+        for event in bound_events:
+            event.terminal, event.direction = True, -1
+        sol = solve_ivp(lambda tt, y: [rate(tt, y[0])], (t, t_end), [x], method="LSODA", rtol=rtol,
+                        atol=1e-13 * m.scale, max_step=period_s / 1000, dense_output=True,
+                        events=events + bound_events)
+        if sol.status < 0:
+            raise RuntimeError(f"solve_ivp failed at t = {t:g} s: {sol.message}")
+        pieces.append((t, lambda tt, _sol=sol.sol: np.clip(_sol(tt)[0], lo, hi)))
+        t, x = float(sol.t[-1]), float(sol.y[0, -1])
+        hit = [k for k, times in enumerate(sol.t_events) if len(times)]
+        fired = None
+        if sol.status == 1 and hit[0] >= len(events):
+            x, held = (lo, hi)[hit[0] - len(events)], True
+        elif sol.status == 1:
+            fired, fired_side = events[hit[0]].index, events[hit[0]].side
+    else:
+        raise RuntimeError("more than 100000 pieces; the events do not make progress")
+    return pieces
 
 
 def _sides(t0: float, x0: float, rate: Callable, switch_values: Callable, *, probe_s: float) -> np.ndarray:
