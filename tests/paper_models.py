@@ -383,14 +383,43 @@ def _release_time(t0: float, t_end: float, inward: Callable[[np.ndarray], np.nda
             a = mid
 
 
-def last_period_error(sim_time, sim_values, ref: Mapping) -> float:
+#: Models whose switching at the recommended drive is a runaway (the Stanford-PKU SET: the gap's
+#: field enhancement grows as the gap shrinks): the current jumps 170× within 10 ps, and a
+#: 1e-6 relative change of the drive amplitude moves that jump by 0.9 ns. A pointwise
+#: comparison then measures the jump's timing, not the model; :func:`last_period_error`
+#: compares these with a time tolerance of :data:`ABRUPT_TIME_TOLERANCE` periods.
+ABRUPT = frozenset({"stanford_pku"})
+ABRUPT_TIME_TOLERANCE = 1e-3
+
+
+def last_period_error(sim_time, sim_values, ref: Mapping, *, time_tolerance_s: float = 0.0) -> float:
     """max |sim − ref| / max |ref| over the last period of the undriven quantity (the current for
     a voltage drive, the voltage for a current drive). ``sim_values`` is that quantity at
-    ``sim_time`` (s); the reference is evaluated at the same times from its dense output."""
+    ``sim_time`` (s); the reference is evaluated at the same times from its dense output.
+
+    With ``time_tolerance_s`` = τ > 0 each simulated point is compared with the band the
+    reference spans over [t − τ, t + τ] (its min and max there, from the reference's grid and
+    the window's ends): a point inside the band has error 0, one outside it its distance to
+    the band. A switch that lands up to τ early or late then costs nothing; a wrong level
+    before or after it still does.
+    """
     key = "i_A" if ref["drive"] == "voltage" else "v_V"
     sim_time, sim_values = np.asarray(sim_time, dtype=float), np.asarray(sim_values, dtype=float)
     start = (ref["cycles"] - 1) / ref["freq_hz"]
     last = sim_time >= start * (1.0 - 1e-12)
-    expected = ref["evaluate"](sim_time[last])[key]
+    times, values = sim_time[last], sim_values[last]
+    expected = ref["evaluate"](times)[key]
     scale = np.max(np.abs(ref[key][ref["time_s"] >= start]))
-    return float(np.max(np.abs(sim_values[last] - expected)) / scale)
+    if time_tolerance_s <= 0:
+        return float(np.max(np.abs(values - expected)) / scale)
+    grid_t, grid_y = ref["time_s"], ref[key]
+    before, after = ref["evaluate"](times - time_tolerance_s)[key], ref["evaluate"](times + time_tolerance_s)[key]
+    first = np.searchsorted(grid_t, times - time_tolerance_s, side="left")
+    stop = np.searchsorted(grid_t, times + time_tolerance_s, side="right")
+    low = np.minimum.reduce([expected, before, after])
+    high = np.maximum.reduce([expected, before, after])
+    for k in np.flatnonzero(stop > first):
+        window = grid_y[first[k]:stop[k]]
+        low[k], high[k] = min(low[k], window.min()), max(high[k], window.max())
+    outside = np.maximum(low - values, 0.0) + np.maximum(values - high, 0.0)
+    return float(np.max(outside) / scale)

@@ -151,3 +151,18 @@ def test_last_period_error_is_relative_to_the_peak_of_the_last_period() -> None:
     t, i = ref["time_s"], ref["i_A"]
     assert last_period_error(t, i, ref) < 1e-12
     assert last_period_error(t, 1.01 * i, ref) == pytest.approx(0.01, rel=1e-6)
+
+
+def test_time_tolerance_forgives_a_late_switch_but_not_a_wrong_level() -> None:
+    """The Stanford-PKU SET, shifted by a fraction of the tolerance: pointwise ~100 %, banded 0;
+    shifted by twice the tolerance, or with its level 2 % off, the banded error shows it."""
+    freq_hz = 1e3
+    ref = paper_reference("stanford_pku", {}, drive="voltage", amplitude=2.0, freq_hz=freq_hz, cycles=3)
+    tau = 1e-3 / freq_hz
+    t = np.linspace(2 / freq_hz, 3 / freq_hz, 4001)
+    late = ref["evaluate"](t - 0.5 * tau)["i_A"]
+    assert last_period_error(t, late, ref) > 0.9
+    assert last_period_error(t, late, ref, time_tolerance_s=tau) < 1e-9
+    assert last_period_error(t, ref["evaluate"](t - 2 * tau)["i_A"], ref, time_tolerance_s=tau) > 0.5
+    off_level = 1.02 * ref["evaluate"](t)["i_A"]
+    assert last_period_error(t, off_level, ref, time_tolerance_s=tau) == pytest.approx(0.02, rel=0.05)

@@ -28,6 +28,7 @@ from memspice.errors import ParameterError
 from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.netlist import CurrentSource, Dc, Netlist, Sine, Tran, VoltageSource
 from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model
+from memspice.spicelib.integration import TRANSIENT_OPTIONS
 
 DriveKind = Literal["voltage", "current"]
 DRIVE_KINDS: tuple[str, ...] = ("voltage", "current")
@@ -135,13 +136,7 @@ def build_netlist(config: HysteresisConfig, freq_hz: float) -> tuple[Netlist, st
         f"memspice hysteresis: {model.name}{f' ({variant})' if variant else ''}, "
         f"{config.drive_kind} drive {amplitude:g} {unit} at {freq_hz:g} Hz"
     )
-    # Gear integration is L-stable: a state that snaps to its bound settles without the
-    # trapezoidal rule's ringing, which can push a fast-switching state past its bound.
-    # Order 1 (backward Euler), because higher orders extrapolate the previous step's slope:
-    # ngspice scales its error tolerance with the state capacitor's current, which is huge
-    # while a state switches, so a state that crosses most of its range in one step would
-    # coast past its bound by a third of that step (VTEAM at 2 V: 2.4e-2 below 0).
-    netlist = Netlist(title=title, options={"method": "gear", "maxord": 1})
+    netlist = Netlist(title=title, options=dict(TRANSIENT_OPTIONS))
     waveform = Sine(amplitude=amplitude, freq_hz=freq_hz)
     if config.drive_kind == "voltage":
         netlist.add(VoltageSource("drive", "in", "0", waveform))

@@ -185,7 +185,8 @@ def build_netlist(config: SelectorIVConfig) -> tuple[Netlist, dict[str, str | No
     memristor = config.memristor_model
     what = f"1S1R {selector.name} + {memristor.name}" if memristor else f"selector {selector.name}"
     title = f"memspice selector-iv: {what}, triangle +-{config.amplitude_V:g} V, period {config.period_s:g} s"
-    # Backward Euler (Gear order 1): L-stable through the selector's ns-scale snaps (see hysteresis.py).
+    # Backward Euler (Gear order 1): L-stable through the selector's ns-scale snaps. Second-order
+    # Gear (the memristor models' scheme, spicelib/integration.py) lets its state coast 1.3e-5 past 1.
     netlist = Netlist(title=title, options={"method": "gear", "maxord": 1})
     netlist.add(VoltageSource("drive", "in", "0", Pwl(triangle_points(config.amplitude_V, config.period_s, config.cycles))))
     netlist.add(VoltageSource("sense", "in", "a", Dc(0.0)))

@@ -46,7 +46,9 @@ Mapping of the ngspice constructs
 * ``.op`` -> ``analysis op1 op``; ``.dc src a b s`` -> ``sweep memspice_sweep instance="src"
   parameter="dc" from=a to=b step=s`` around ``analysis dc1 op``. VACASK writes
   ``<analysis name>.raw``.
-* options: ``method`` -> ``tran_method`` (``gear``, ``trap``), ``maxord`` -> ``tran_maxord``;
+* options: ``method`` -> ``tran_method`` (``gear``, ``trap``), ``maxord`` -> ``tran_maxord``,
+  ``trtol`` -> ``tran_lteratio`` (both the factor by which the estimated local truncation
+  error may exceed the tolerance; defaults 7 in ngspice, 3.5 in VACASK);
   ``reltol abstol vntol gmin temp tnom`` keep their names; others are refused.
 * Refused with a NetlistError that says what to do instead: B-sources and ``.func`` (no
   ngspice expressions in VACASK: give the subcircuit a Verilog-A twin, :class:`OsdiModel`),
@@ -106,7 +108,7 @@ _VACASK_KEYWORDS = {
     "isource", "resistor", "capacitor",
 }
 _NUMERIC_OPTIONS = {"reltol": "reltol", "abstol": "abstol", "vntol": "vntol", "gmin": "gmin",
-                    "temp": "temp", "tnom": "tnom", "maxord": "tran_maxord"}
+                    "temp": "temp", "tnom": "tnom", "maxord": "tran_maxord", "trtol": "tran_lteratio"}
 _METHODS = {"gear": "gear", "trap": "trap", "trapezoidal": "trap"}
 _EXPR_TOKEN_RE = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<op>[+\-*/()])|(?P<space>\s+)"

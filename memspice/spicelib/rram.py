@@ -134,8 +134,8 @@ STANFORD_PKU = register(
         constraints=_gap_constraints,
         traps=(
             "The rate is a sinh of about 32·v at 300 K: each 0.07 V more switches ten times faster, so a drive "
-            "a little above the set voltage slams the gap into its bound; the soft bound then holds it within a few "
-            "1e-3 of the range. A gap in metres as a node voltage is below ngspice's tolerances: the state "
+            "a little above the set voltage slams the gap into its bound; the soft bound then holds it within 1e-5 "
+            "of the range. A gap in metres as a node voltage is below ngspice's tolerances: the state "
             "is in nm. Past about 1.8 V the field-lowered barrier would go negative and the sinh overflow "
             "(ngspice stops with '-inf out of range'): the barrier is floored at 0. variation=on is ngspice only."
         ),

@@ -32,9 +32,12 @@ from memspice.spicelib.catalog import (
 from memspice.spicelib.expressions import Helper
 from memspice.spicelib.smooth import RAMP, SOFT_BOUND
 
+#: R(x) per form. With window none the soft bound keeps x within 1e-5 of [0, 1] and R reads
+#: the clipped state; Kvatinsky's window stops x a few w_c past its bounds, and R reads the
+#: state as it is, as the paper's eqs. 3 and 5 (and Xyce's TEAM device) do.
 _TEAM_RESISTANCE = {
-    "linear": "ron + (roff - ron)*clip(x)",
-    "exponential": "ron*exp(ln(roff/ron)*clip(x))",
+    "linear": "ron + (roff - ron)*{x}",
+    "exponential": "ron*exp(ln(roff/ron)*{x})",
 }
 
 #: The window per direction: f_off on the OFF-going (x increasing) branch, f_on on the other.
@@ -50,7 +53,7 @@ def _team_equations(values: Mapping[str, ParamValue]) -> ModelEquations:
     f_off, f_on = _TEAM_WINDOWS[window]
     helpers = (
         *SOFT_BOUND,
-        Helper("rmem", ("x",), _TEAM_RESISTANCE[form]),
+        Helper("rmem", ("x",), _TEAM_RESISTANCE[form].format(x="x" if window == "kvatinsky" else "clip(x)")),
         RAMP,
         Helper("f_off", ("x",), f_off),
         Helper("f_on", ("x",), f_on),
@@ -110,7 +113,8 @@ TEAM = register(
         traps=(
             "Hard current thresholds (if/else) stall the time step: a softplus of width 1e-3 in i/i_th replaces them. "
             "Kvatinsky's window is a double exponential of width w_c = 1.07 pm (3.6e-4 of d): the state stops a few "
-            "w_c past a_on and a_off, not exactly at 0 and 1. The rates are very asymmetric at the Xyce defaults "
+            "w_c past a_on and a_off (about 1e-3 of d at 2× the recommended drive), not exactly at 0 and 1, and R "
+            "reads that state unclipped, as in the paper. The rates are very asymmetric at the Xyce defaults "
             "(|i_on| ≪ i_off): ON switching is about 1000× faster than OFF switching."
         ),
     )
