@@ -13,7 +13,7 @@ OUT    ?= out
 help:
 	@echo "make demo    install (apt: ngspice libngspice0; venv; package) and run the hysteresis demo into $(OUT)/"
 	@echo "make test    install and run the test suite"
-	@echo "make bench   run the benchmarks: engine overhead, crossbar read (to 128), write transient (to 32)"
+	@echo "make bench   run the benchmarks: engine overhead, crossbar read (to 128), write transient (to 32), model fidelity"
 	@echo "make golden  regenerate the golden netlists in netlists/ (review the diff)"
 
 system-deps:
@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/crossbar_read.py --sizes 32,64,128
 	$(BIN)/python benchmarks/write_transient.py --sizes 8,16,32
+	$(BIN)/python benchmarks/fidelity.py
 
 golden: install
 	$(BIN)/python -m memspice.experiments.golden netlists
