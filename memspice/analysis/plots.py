@@ -459,17 +459,7 @@ def plot_gallery(
     for p, panel in enumerate(panels):
         if not panel.loops:
             raise ParameterError(f"panels[{p}] ({panel.title!r}) has no loops; pass at least one (freq_hz, v_V, i_A)")
-        loops = []
-        for k, (freq_hz, v, i) in enumerate(panel.loops):
-            v_arr, i_arr = np.asarray(v, dtype=float), np.asarray(i, dtype=float)
-            if v_arr.ndim != 1 or v_arr.shape != i_arr.shape:
-                raise ParameterError(
-                    f"panels[{p}] ({panel.title!r}) loops[{k}]: v_V and i_A must be 1-D arrays of the same length; "
-                    f"got shapes {v_arr.shape} and {i_arr.shape}"
-                )
-            loops.append((float(freq_hz), v_arr, i_arr))
-        loops.sort(key=lambda loop: loop[0])
-        prepared.append((panel, loops))
+        prepared.append((panel, _prepare_traces(f"panels[{p}] ({panel.title!r}) loops", panel.loops, ("v_V", "i_A"))))
     out_path = Path(path)
 
     from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
