@@ -36,14 +36,15 @@ try:
 except ImportError:  # running from a checkout without installing: use the checkout
     sys.path.insert(0, str(ROOT))
 
+from memspice.engine.options import RunOptions
 from memspice.errors import MemspiceError
-from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.spicelib import all_models
 from memspice.spicelib.catalog import variants
 from paper_models import ABRUPT, ABRUPT_TIME_TOLERANCE, last_period_error, paper_reference
 
-#: Engine names of --engines: "ngspice" is memspice's default backend.
-ENGINES = {"ngspice": None, "shared": "shared", "subprocess": "subprocess", "vacask": "vacask"}
+#: Engine names of --engines: "ngspice" is memspice's default backend (auto picks it for one device).
+ENGINES = {"ngspice": "auto", "shared": "shared", "subprocess": "subprocess", "vacask": "vacask"}
 #: (model, variant choices, drive, amplitude, frequencies Hz) run besides the recommended drives.
 EXTRA_CASES = (("hp", {"window": "none"}, "current", 5e-4, (1.0,)),)
 
@@ -64,9 +65,9 @@ def cases(models: list[str]):
 def measure(model, params, drive, amplitude, freq_hz, engine, points_per_cycle):
     """(time s, undriven quantity, state min, state max, wall time s) of one run, or the error message."""
     config = HysteresisConfig(model=model, params=params, drive=drive, amplitude=amplitude, freqs_hz=(freq_hz,),
-                              cycles=3, points_per_cycle=points_per_cycle, engine=engine)
+                              cycles=3, points_per_cycle=points_per_cycle)
     try:
-        run = run_hysteresis(config).runs[0]
+        run = run_hysteresis(config, options=RunOptions(engine=engine)).runs[0]
     except MemspiceError as error:
         return str(error).splitlines()[0]
     waves = run.waveforms

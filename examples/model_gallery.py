@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from memspice.analysis import GalleryPanel, format_frequency, last_period, plot_gallery
-from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.spicelib import all_models
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]

@@ -23,19 +23,6 @@ and turns the waveforms into figures and numbers. Numbers accept SPICE suffixes
 (50n, 16k, 1Meg; note that SPICE reads 'm' as milli, so mega is 'Meg' or 'e6').
 """
 
-_HYSTERESIS_EPILOG = """\
-outputs in DIR:
-  waveforms.csv      freq_hz,time_s,v_V,i_A,state (one block of rows per frequency)
-  fingerprints.csv   freq_hz,lobe_area,lobe_area_norm,pinch_ratio,v_max_V,i_max_A
-  hysteresis.png     pinched V-I loops per frequency + lobe area vs frequency
-  summary.json       fingerprint verdicts (pinched, area decreasing, collapse) and numbers
-  *.cir              the netlists that were run (plain `ngspice -b FILE` runs each)
-
-example:
-  memspice hysteresis --model hp --set window=biolek --freq 1,10,100 --out out/hp
-"""
-
-
 def _parse_assignment(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
@@ -109,36 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"memspice {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    hysteresis = commands.add_parser(
-        "hysteresis",
-        help="frequency-dependent pinched hysteresis of a memristor model",
-        description=(
-            "Drive one memristor with a sine at each frequency, simulate a few periods in ngspice, and judge "
-            "the three memristor fingerprints on the last period: a loop pinched at the origin, lobe area "
-            "decreasing with frequency, and collapse at high frequency. Unset drive options take the model's "
-            "recommended drive (see `memspice models --show MODEL`)."
-        ),
-        epilog=_HYSTERESIS_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    hysteresis.add_argument("--model", required=True, help="model name from `memspice models` (e.g. hp, vteam, chua)")
-    _add_set_option(hysteresis, "override a model parameter, SI units (repeatable), e.g. --set window=biolek --set roff=16k")
-    hysteresis.add_argument("--drive", choices=("voltage", "current"), help="sine voltage or current source")
-    hysteresis.add_argument("--amplitude", type=_parse_number, help="drive amplitude in V (voltage) or A (current)")
-    hysteresis.add_argument(
-        "--freq", type=_parse_frequencies, metavar="F1,F2,...", help="drive frequencies in Hz, comma separated (e.g. 1,10,100)"
-    )
-    hysteresis.add_argument("--cycles", type=int, default=3, help="periods simulated per frequency; the last is analysed (default 3)")
-    hysteresis.add_argument(
-        "--points-per-cycle", type=int, default=1000, help="time points per period (max time step = period/K, default 1000)"
-    )
-    hysteresis.add_argument(
-        "--engine", choices=("shared", "subprocess", "vacask"),
-        help="ngspice in-process (shared, default), `ngspice -b` (subprocess), or VACASK with the Verilog-A export "
-        "(needs `pip install memspice[veriloga]`)",
-    )
-    _add_out_option(hysteresis)
-    hysteresis.set_defaults(handler=_run_hysteresis)
+    from memspice.cli_study import add_study_command
+    from memspice.studies import all_studies
+
+    for study in all_studies():
+        add_study_command(commands, study, out_dir_type=_out_dir)
 
     models = commands.add_parser(
         "models",
@@ -749,39 +711,6 @@ def _overrides(model, assignments: Sequence[tuple[str, str]]) -> dict[str, float
         parameter = model.parameter(name)
         overrides[name] = text if parameter.is_choice else parse_spice_number(text, name=f"{model.name}.{name}")
     return overrides
-
-
-def _run_hysteresis(args: argparse.Namespace) -> int:
-    from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis, write_hysteresis_report
-
-    config = HysteresisConfig(
-        model=args.model,
-        params=_model_overrides(args.model, args.assignments),
-        drive=args.drive,
-        amplitude=args.amplitude,
-        freqs_hz=args.freq,
-        cycles=args.cycles,
-        points_per_cycle=args.points_per_cycle,
-        engine=args.engine,
-    )
-
-    def progress(index: int, total: int, freq_hz: float, wall_s: float) -> None:
-        print(f"[{index}/{total}] {freq_hz:g} Hz simulated in {wall_s:.3f} s", file=sys.stderr)
-
-    started = time.perf_counter()
-    result = run_hysteresis(config, progress=progress)
-    written = write_hysteresis_report(result, args.out)
-    for r in result.runs:
-        fp = r.fingerprint
-        print(f"{fp.freq_hz:>12g} Hz  lobe_area_norm={fp.lobe_area_norm:.4g}  pinch_ratio={fp.pinch_ratio:.2e}")
-    if result.verdicts is not None:
-        v = result.verdicts
-        print(
-            f"pinched={v.pinched} area_decreasing={v.area_decreasing} "
-            f"high_frequency_collapse={v.high_frequency_collapse} -> memristor fingerprints: {v.is_memristor}"
-        )
-    print(f"wrote {len(written)} files to {args.out} in {time.perf_counter() - started:.2f} s")
-    return 0
 
 
 def _catalog_entry(model) -> dict[str, object]:

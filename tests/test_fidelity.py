@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
+from memspice.engine.options import RunOptions
 from memspice.spicelib import all_models
 from memspice.spicelib.catalog import variants
 from paper_models import ABRUPT, ABRUPT_TIME_TOLERANCE, last_period_error, paper_reference
@@ -52,8 +53,8 @@ def _cases() -> list:
 def test_model_follows_its_papers_equations(model, params, drive, amplitude, freqs_hz, engine) -> None:
     result = run_hysteresis(HysteresisConfig(
         model=model, params=params, drive=drive, amplitude=amplitude, freqs_hz=tuple(freqs_hz),
-        cycles=CYCLES, points_per_cycle=POINTS_PER_CYCLE, engine=engine,
-    ))
+        cycles=CYCLES, points_per_cycle=POINTS_PER_CYCLE,
+    ), options=RunOptions(engine=engine))
     low, high = result.config.catalog_model.state_bounds or (None, None)
     for run in result.runs:
         ref = paper_reference(model, params, drive=drive, amplitude=amplitude, freq_hz=run.freq_hz, cycles=CYCLES)
@@ -75,8 +76,8 @@ def test_stanford_pku_sets_when_its_paper_does(engine) -> None:
     freq_hz = 1e3
     ref = paper_reference("stanford_pku", {}, drive="voltage", amplitude=2.0, freq_hz=freq_hz, cycles=CYCLES)
     run = run_hysteresis(HysteresisConfig(
-        model="stanford_pku", freqs_hz=(freq_hz,), cycles=CYCLES, points_per_cycle=POINTS_PER_CYCLE, engine=engine,
-    )).runs[0]
+        model="stanford_pku", freqs_hz=(freq_hz,), cycles=CYCLES, points_per_cycle=POINTS_PER_CYCLE,
+    ), options=RunOptions(engine=engine)).runs[0]
 
     def first_crossing(t: np.ndarray, gap_nm: np.ndarray) -> float:
         last = t >= (CYCLES - 1) / freq_hz

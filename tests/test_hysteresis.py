@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from memspice.cli import main
-from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 
 
 def _single_run(config: HysteresisConfig) -> pd.DataFrame:

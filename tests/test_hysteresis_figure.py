@@ -17,7 +17,7 @@ import pytest
 
 from memspice.analysis import fingerprint, last_period
 from memspice.analysis.plots import _PANEL_WRAP_CHARS, format_quantity, hysteresis_figure, plot_hysteresis
-from memspice.experiments.hysteresis import HysteresisConfig, hysteresis_plot_arguments, run_hysteresis
+from memspice.studies.hysteresis import HysteresisConfig, hysteresis_plot_arguments, run_hysteresis
 from memspice.spicelib.catalog import all_models, variants
 
 #: Smallest area of a data panel, as a fraction of the figure's area.

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis, state_range
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis, state_range
 from memspice.spicelib import all_models, get_model, memristor_subcircuit
 from memspice.spicelib.catalog import HysteresisDrive, MemristorModel, variants
 from memspice.spicelib.expressions import ExpressionError

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from memspice.errors import ParameterError
-from memspice.experiments.hysteresis import HysteresisConfig
+from memspice.studies.hysteresis import HysteresisConfig
 from memspice.spicelib import all_models, get_model, memristor_subcircuit
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from memspice.analysis.fingerprints import last_period
-from memspice.experiments.hysteresis import HysteresisConfig, run_hysteresis
+from memspice.engine.options import RunOptions
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.spicelib import all_models
 from memspice.spicelib.catalog import variants
 from memspice.spicelib.veriloga import render_module
@@ -32,8 +33,8 @@ def test_every_export_compiles_with_openvaf(model, values, tmp_path) -> None:
     assert osdi.stat().st_size > 0
 
 
-def _last_period_currents(config: HysteresisConfig) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    result = run_hysteresis(config)
+def _last_period_currents(config: HysteresisConfig, engine: str) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    result = run_hysteresis(config, options=RunOptions(engine=engine))
     loops = []
     for run in result.runs:
         t, i = last_period(run.waveforms["time_s"].to_numpy(), run.waveforms["i_A"].to_numpy(), freq_hz=run.freq_hz)
@@ -66,8 +67,8 @@ DETERMINISTIC = [
 def test_vacask_and_ngspice_agree_on_the_hysteresis_current(model, values) -> None:
     """Max |i_ngspice − i_vacask| over the last period < 2 % of the peak current, at every drive frequency."""
     params = {k: v for k, v in values.items() if model.parameter(k).is_choice}
-    ngspice = _last_period_currents(HysteresisConfig(model=model.name, params=params, cycles=2, engine="shared"))
-    vacask = _last_period_currents(HysteresisConfig(model=model.name, params=params, cycles=2, engine="vacask"))
+    ngspice = _last_period_currents(HysteresisConfig(model=model.name, params=params, cycles=2), "shared")
+    vacask = _last_period_currents(HysteresisConfig(model=model.name, params=params, cycles=2), "vacask")
     for (freq_hz, t_ng, i_ng), (_, t_va, i_va) in zip(ngspice, vacask):
         i_va_on_ng = np.interp(t_ng, t_va, i_va)
         error = np.max(np.abs(i_ng - i_va_on_ng)) / np.max(np.abs(i_ng))
@@ -85,7 +86,7 @@ def test_abrupt_models_agree_on_loop_and_switching_times(name: str) -> None:
     low, high = model.state_bounds
     middle = 0.5 * (low + high)
     results = {
-        engine: run_hysteresis(HysteresisConfig(model=name, cycles=2, engine=engine)) for engine in ("shared", "vacask")
+        engine: run_hysteresis(HysteresisConfig(model=name, cycles=2), options=RunOptions(engine=engine)) for engine in ("shared", "vacask")
     }
     for run_ng, run_va in zip(results["shared"].runs, results["vacask"].runs):
         period = 1.0 / run_ng.freq_hz

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from memspice.experiments.hysteresis import HysteresisConfig, build_netlist, netlist_name
+from memspice.studies.hysteresis import HysteresisConfig, build_netlist, netlist_name
 from memspice.experiments.output import write_text_atomic
 from memspice.spicelib.catalog import all_models, memristor_subcircuit
 

@@ -36,6 +36,7 @@ from memspice.netlist import (
     VoltageSource,
 )
 from memspice.spicelib.expressions import Helper, Scope, parse, render_ngspice
+from memspice.units import parse_spice_number
 
 ParamValue = float | str
 
@@ -277,6 +278,17 @@ class MemristorModel:
         if self.constraints is not None:
             self.constraints(checked)
         return checked
+
+    def parse_overrides(self, overrides: Mapping[str, object]) -> dict[str, object]:
+        """``overrides`` with text for numeric parameters (as typed on a command line or in TOML,
+        ``"16k"``) parsed with SPICE suffixes; unknown names refused, other values unchanged."""
+        parsed: dict[str, object] = {}
+        for name, value in overrides.items():
+            parameter = self.parameter(name)
+            if isinstance(value, str) and not parameter.is_choice:
+                value = parse_spice_number(value, name=f"{self.name}.{name}")
+            parsed[name] = value
+        return parsed
 
     def subcircuit_name(self, values: Mapping[str, ParamValue]) -> str:
         """``memspice_<model>`` plus one suffix per word-valued parameter (each variant is its own subcircuit)."""

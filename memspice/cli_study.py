@@ -1,0 +1,189 @@
+"""``memspice STUDY``: one command per registered study, its options generated from the config.
+
+Every field of the study's config becomes an option (``--points-per-cycle`` for
+``points_per_cycle``, or the name the field's :class:`~memspice.config.FieldSpec` gives),
+with its doc, unit, default and allowed range as help; a table field (model parameters)
+becomes a repeatable ``--set NAME=VALUE``. Every study command also takes
+
+* ``--config FILE.toml``: start from that file (options given on the command line override it);
+* ``--print-config``: print the effective config as TOML and exit (nothing is simulated);
+* ``--engine`` and ``--timeout``: the run options, apart from what is simulated;
+* ``--out DIR``: the report folder.
+
+A bad value is refused before any simulation, naming the option as typed (or the key of
+the file), the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import time
+import typing
+from dataclasses import MISSING
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from memspice.config import ConfigBase, ConfigError, FieldSpec, assign_path, is_table, load_toml_data
+from memspice.engine.options import RunOptions
+from memspice.errors import ParameterError
+from memspice.studies.base import Study
+
+
+class _Option(NamedTuple):
+    path: str
+    flag: str
+    dest: str
+    is_table: bool
+
+
+def _flag_name(path: str, spec: FieldSpec | None) -> str:
+    return "--" + (spec.cli if spec is not None and spec.cli else path.rsplit(".", 1)[-1].replace("_", "-"))
+
+
+def _help(spec: FieldSpec | None, default: Any, *, is_table: bool) -> str:
+    """``doc (default ...; allowed ...)`` for an option's --help line."""
+    if spec is None:
+        return argparse.SUPPRESS
+    notes = []
+    if is_table:
+        notes.append("repeatable")
+    elif default is MISSING:
+        notes.append("required")
+    elif default is not None and default != ():
+        notes.append(f"default {_show(default)}")
+    if (spec.low is not None or spec.high is not None) and not is_table:
+        notes.append(f"allowed {spec.range_text()}")
+    elif spec.unit and not spec.choices:
+        notes.append(f"unit {spec.unit}")
+    text = spec.doc + (f" ({'; '.join(notes)})" if notes else "")
+    return text.replace("%", "%%")
+
+
+def _metavar(option: "_Option", annotation: Any, spec: FieldSpec | None) -> str:
+    from memspice.config import strip_optional
+
+    if spec is not None and spec.choices:
+        return "{" + ",".join(spec.choices) + "}"
+    if typing.get_origin(strip_optional(annotation)[0]) is tuple:
+        return "X1,X2,..."
+    return option.flag[2:].upper().replace("-", "_")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(_show(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. roff=16k")
+    return name.strip(), value.strip()
+
+
+def _options_of(config_type: type[ConfigBase], prefix: str) -> list[tuple[_Option, Any, FieldSpec | None, Any]]:
+    found = []
+    for path, annotation, spec, default in config_type.field_specs():
+        flag = _flag_name(path, spec)
+        found.append((_Option(path, flag, f"{prefix}{path.replace('.', '__')}", is_table(annotation)), annotation, spec, default))
+    return found
+
+
+def add_study_command(commands: argparse._SubParsersAction, study: Study, *, out_dir_type: Any) -> None:
+    """Add ``memspice <study.name>`` with the options of its config and the run options."""
+    parser = commands.add_parser(
+        study.name, help=study.title, description=textwrap.fill(study.description, 90), epilog=study.epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    config_options = _options_of(study.Config, "config__")
+    run_options = _options_of(RunOptions, "run__")
+    seen: dict[str, str] = {}
+    for option, annotation, spec, default in (*config_options, *run_options):
+        if option.flag in seen:
+            raise ValueError(f"study {study.name}: {option.path} and {seen[option.flag]} would both be {option.flag}")
+        seen[option.flag] = option.path
+        if option.is_table:
+            parser.add_argument(option.flag, dest=option.dest, action="append", default=[], type=_assignment,
+                                metavar="NAME=VALUE", help=_help(spec, default, is_table=True))
+        else:
+            parser.add_argument(option.flag, dest=option.dest, default=None, metavar=_metavar(option, annotation, spec),
+                                help=_help(spec, default, is_table=False))
+    parser.add_argument("--config", type=Path, metavar="FILE.toml",
+                        help="read the config from a TOML file (as --print-config writes it); options override it")
+    parser.add_argument("--print-config", action="store_true", help="print the effective config as TOML and exit")
+    parser.add_argument("--out", type=out_dir_type, metavar="DIR", help="output folder (created if missing)")
+    parser.set_defaults(handler=lambda args: _run(study, args, config_options, run_options))
+
+
+def _collect(config_type: type[ConfigBase], options, args: argparse.Namespace, base: dict[str, Any]) -> tuple[dict, dict]:
+    """``base`` with every option the user gave applied; returns (data, path -> flag typed)."""
+    data = dict(base)
+    typed: dict[str, str] = {}
+    for option, _annotation, _spec, _default in options:
+        value = getattr(args, option.dest)
+        if option.is_table:
+            for name, text in value:
+                assign_path(config_type, data, f"{option.path}.{name}".split("."), text, f"{option.path}.{name}")
+                typed[f"{option.path}.{name}"] = f"{option.flag} {name}"
+            if value:
+                typed[option.path] = option.flag
+        elif value is not None:
+            assign_path(config_type, data, option.path.split("."), value, option.path)
+            typed[option.path] = option.flag
+    return data, typed
+
+
+def _build(config_type: type[ConfigBase], data: dict, typed: dict[str, str], source: str, options) -> ConfigBase:
+    """The config from ``data``; an error names the option the user typed, else the file's key,
+    else the option that would set the field."""
+    try:
+        return config_type.from_dict(data)
+    except ConfigError as error:
+        path = error.path.split("[")[0]
+        name = typed.get(error.path) or typed.get(path)
+        if name is None:
+            name = f"{error.path} ({source})" if source else _flag_for(path, options)
+        raise ParameterError(error.describe(name)) from None
+
+
+def _run(study: Study, args: argparse.Namespace, config_options, run_options) -> int:
+    base: dict[str, Any] = load_toml_data(study.Config, args.config) if args.config is not None else {}
+    try:
+        data, typed = _collect(study.Config, config_options, args, base)
+    except ConfigError as error:
+        raise ParameterError(error.describe(_flag_for(error.path, config_options))) from None
+    source = f"in {args.config}" if args.config is not None else ""
+    config = _build(study.Config, data, typed, source, config_options)
+    try:
+        run_data, run_typed = _collect(RunOptions, run_options, args, {})
+    except ConfigError as error:
+        raise ParameterError(error.describe(_flag_for(error.path, run_options))) from None
+    options = _build(RunOptions, run_data, run_typed, "", run_options)
+    if args.print_config:
+        sys.stdout.write(config.to_toml())
+        return 0
+    if args.out is None:
+        raise ParameterError(f"memspice {study.name}: --out DIR is required (or --print-config)")
+
+    def progress(done: int, total: int, label: str, wall_s: float) -> None:
+        print(f"[{done}/{total}] {label} simulated in {wall_s:.3f} s", file=sys.stderr)
+
+    started = time.perf_counter()
+    result = study.execute(config, options, progress=progress)
+    written = study.report(result, args.out)
+    for line in study.summary_lines(result):
+        print(line)
+    print(f"wrote {len(written)} files to {args.out} in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _flag_for(path: str, options) -> str:
+    for option, *_ in options:
+        if path == option.path or path.startswith(option.path + "."):
+            return option.flag
+    return path

@@ -1,0 +1,30 @@
+"""How a study runs, apart from what it simulates: engine, time limit.
+
+A study's config says what is simulated; :class:`RunOptions` says how, and is passed beside
+it. Two runs that differ only in their options simulate the same circuits (and, in the
+result store of the sweeps, share a config hash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from memspice.config import ConfigBase, setting
+
+#: Engine choices of every study: ``auto`` picks VACASK for large netlists it can express.
+ENGINE_CHOICES = ("auto", "shared", "subprocess", "vacask")
+
+
+@dataclass(frozen=True)
+class RunOptions(ConfigBase):
+    """Engine and limits of a run (keyword-only in every API that takes them)."""
+
+    engine: str = setting(
+        "auto", choices=ENGINE_CHOICES,
+        doc="simulator: auto (VACASK for large arrays when installed, else ngspice in-process), "
+        "shared (ngspice in-process), subprocess (ngspice -b), vacask",
+    )
+    timeout_s: float = setting(
+        600.0, unit="s", low=0.0, low_open=True, high=7 * 86400.0, cli="timeout",
+        doc="wall-clock limit of each simulator run",
+    )

@@ -1,0 +1,46 @@
+"""The one report writer of every study: files first, ``summary.json`` last.
+
+A report folder is complete exactly when it holds ``summary.json``: the writer removes a
+stale one before anything else, writes every other file atomically (temporary name beside
+it, then rename), and writes the summary last. Files get the modes the umask gives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SUMMARY_NAME = "summary.json"
+
+
+def write_report(
+    folder: Path,
+    *,
+    texts: Mapping[str, str] = {},
+    tables: Mapping[str, "pd.DataFrame"] = {},
+    figures: Mapping[str, Callable[[Path], Path]] = {},
+    summary: Mapping[str, Any],
+) -> dict[str, Path]:
+    """Write a study's outputs into ``folder`` (created if missing); returns file name -> path.
+
+    ``texts`` (netlists and other text files) and ``tables`` (CSV, full float precision) are
+    written as named; each of ``figures`` is called with its destination path and must write
+    it; ``summary`` goes to ``summary.json`` last.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SUMMARY_NAME).unlink(missing_ok=True)
+    written: dict[str, Path] = {}
+    for name, text in texts.items():
+        written[name] = write_text_atomic(folder / name, text)
+    for name, frame in tables.items():
+        written[name] = write_csv_atomic(folder / name, frame)
+    for name, draw in figures.items():
+        written[name] = draw(folder / name)
+    written[SUMMARY_NAME] = write_json_atomic(folder / SUMMARY_NAME, dict(summary))
+    return written

@@ -1,0 +1,86 @@
+"""Every registered study through the generated CLI: --help, and --print-config followed by
+--config reproducing the summary numbers of the same run given by options (real simulators)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from memspice.cli import main
+from memspice.studies import all_studies
+
+#: A short, real run of each study, as command-line options (no --out).
+STUDY_ARGS: dict[str, list[str]] = {
+    "hysteresis": ["--model", "vteam", "--set", "r_form=exponential", "--freq", "1e7,1e8", "--cycles", "2",
+                   "--points-per-cycle", "200"],
+}
+
+#: Summary keys that are measurements of the run itself, not results.
+RUN_DEPENDENT = {"wall_time_s", "t_generate_s", "t_simulate_s", "t_parse_s"}
+
+
+def _results(summary: dict) -> dict:
+    return {key: value for key, value in summary.items() if key not in RUN_DEPENDENT}
+
+
+def test_every_study_has_a_cli_case() -> None:
+    assert {study.name for study in all_studies()} == set(STUDY_ARGS)
+
+
+@pytest.mark.parametrize("study", sorted(STUDY_ARGS))
+def test_help_explains_every_option(study: str, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([study, "--help"])
+    assert caught.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--config", "--print-config", "--engine", "--timeout", "--out"):
+        assert option in text
+    assert "default" in text and "allowed" in text
+
+
+@pytest.mark.parametrize("study", sorted(STUDY_ARGS))
+def test_printed_config_reproduces_the_run(study: str, tmp_path, capsys) -> None:
+    args = STUDY_ARGS[study]
+    assert main([study, *args, "--out", str(tmp_path / "direct")]) == 0
+    capsys.readouterr()
+    assert main([study, *args, "--print-config"]) == 0
+    (tmp_path / "study.toml").write_text(capsys.readouterr().out)
+    assert not (tmp_path / "printed").exists()
+    assert main([study, "--config", str(tmp_path / "study.toml"), "--out", str(tmp_path / "from_file")]) == 0
+    direct = json.loads((tmp_path / "direct" / "summary.json").read_text())
+    from_file = json.loads((tmp_path / "from_file" / "summary.json").read_text())
+    assert _results(from_file) == _results(direct)
+
+
+def test_options_override_the_config_file(tmp_path, capsys) -> None:
+    assert main(["hysteresis", "--model", "hp", "--cycles", "2", "--print-config"]) == 0
+    (tmp_path / "hp.toml").write_text(capsys.readouterr().out)
+    assert main(["hysteresis", "--config", str(tmp_path / "hp.toml"), "--cycles", "4", "--print-config"]) == 0
+    assert "cycles = 4" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["hysteresis", "--model", "hp", "--cycles", "0"], "--cycles=0 is not allowed; allowed: [1, 1000]"),
+        (["hysteresis", "--model", "hp", "--freq", "1,x"], "--freq='x' is not allowed"),
+        (["hysteresis", "--model", "hp", "--engine", "spectre"], "--engine='spectre' is not allowed; allowed: one of auto"),
+        (["hysteresis", "--model", "hp", "--timeout", "0"], "--timeout=0 is not allowed; allowed: (0, 604800] s"),
+        (["hysteresis"], "--model is required"),
+        (["hysteresis", "--model", "hp", "--freq", "1e30"], "--freq=1e+30 is not allowed; allowed: (0, 1e+12] Hz"),
+    ],
+)
+def test_bad_options_name_the_option_as_typed(argv, message, tmp_path, capsys) -> None:
+    out = tmp_path / "never"
+    assert main([*argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bad_config_file_keys_name_the_file(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('model = "hp"\ncyclez = 3\n')
+    assert main(["hysteresis", "--config", str(bad), "--out", str(tmp_path / "never")]) == 2
+    err = capsys.readouterr().err
+    assert "cyclez" in err and str(bad) in err and "is not a field" in err
