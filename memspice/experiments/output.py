@@ -3,24 +3,76 @@
 Every file is written to a temporary name in the destination folder and renamed into
 place (``os.replace`` is atomic on one filesystem). Reports write ``summary.json`` last,
 so its presence means the folder is complete.
+
+Files and folders get the permissions the process umask gives (0644 and 0755 under umask
+022), like any file a program creates: ``tempfile.mkstemp`` would make every output 0600,
+which a host user cannot open when a container wrote it into a mounted folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+_TEMP_ATTEMPTS = 100
+
+
+def open_temporary_beside(path: Path) -> tuple[int, Path]:
+    """Create a new, empty, hidden file in ``path``'s folder; return its descriptor and path.
+
+    Like ``tempfile.mkstemp`` (exclusive creation, never follows a symlink), but the file
+    is created with mode 0666 so that the umask decides its final permissions.
+    """
+    path = Path(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(_TEMP_ATTEMPTS):
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(candidate, flags, 0o666), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path} after {_TEMP_ATTEMPTS} attempts")
+
+
+def current_umask() -> int:
+    """The process umask (read from ``/proc/self/status`` where it can be, else set and restored)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(paths: Iterable[Path]) -> None:
+    """Give each regular file the mode the umask gives a new file (0644 under umask 022).
+
+    For files written by ``tempfile.mkstemp`` (mode 0600), such as the figures of
+    :mod:`memspice.analysis.plots`; files written here already have it.
+    """
+    mode = 0o666 & ~current_umask()
+    for path in paths:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != mode:
+            os.chmod(path, mode)
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    handle, temp_name = open_temporary_beside(path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
