@@ -174,7 +174,8 @@ check_image() {
 
 # run_all LABEL [PODMAN_RUN_OPTION...]: the README's commands, outputs into $W/out-LABEL
 run_all() {
-    local label=$1 out=$W/out-$label
+    local label=$1
+    local out=$W/out-$label
     shift
     local run=(podman run --rm --network none "$@" -v "$out:/out" "$IMAGE")
     local errors=$W/logs/stderr-$label.txt
@@ -195,7 +196,8 @@ run_all() {
 }
 
 check_outputs() {
-    local label=$1 out=$W/out-$label
+    local label=$1
+    local out=$W/out-$label
     local expected=(
         hysteresis/summary.json hysteresis/hysteresis.png
         crossbar-read/summary.json crossbar-read/currents.csv crossbar-read/crossbar_read.png
@@ -206,6 +208,11 @@ check_outputs() {
     for file in "${expected[@]}"; do
         [ -s "$out/$file" ] || { echo "$label: missing or empty: $file"; return 1; }
     done
+    # Nothing else: no .cache or .config of a home folder that is the working folder /out.
+    local entries
+    entries=$(ls -A "$out" | tr '\n' ' ')
+    [ "$entries" = "crossbar-read hp.va hysteresis models.txt write-scheme write-scheme-vacask " ] \
+        || { echo "$label: unexpected entries in the output folder: $entries"; return 1; }
     grep -q '^hp: ' "$out/models.txt" || { echo "$label: models.txt does not list hp"; return 1; }
     grep -q '^module ' "$out/hp.va" || { echo "$label: hp.va is not a Verilog-A module"; return 1; }
     for study in crossbar-read write-scheme write-scheme-vacask; do
@@ -219,7 +226,8 @@ check_outputs() {
 }
 
 remove_outputs() {
-    local label=$1 owner=$2 out=$W/out-$label
+    local label=$1 owner=$2
+    local out=$W/out-$label
     setpriv --reuid "${owner%:*}" --regid "${owner#*:}" --clear-groups sh -c 'rm -r "$1"/*' sh "$out" \
         || { echo "$label: uid ${owner%:*} cannot remove its outputs:"; ls -lR "$out"; return 1; }
     [ -z "$(ls -A "$out")" ] || { echo "$label: left after rm: $(ls -A "$out")"; return 1; }
