@@ -34,11 +34,22 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/memspice-container-test.XXXXXX")
 chmod 755 "$W" # the non-root checks below must reach the outputs
 mkdir -p "$W"/{conf,storage,runroot,tmp,logs,src}
 LOG=$W/logs/setup.log
+PHASE_PID=
 started_all=$(date +%s)
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    set +e # remove all that can be removed
+    if [ -n "${PHASE_PID:-}" ]; then # interrupted: stop the phase's whole process group
+        kill -TERM -- "-$PHASE_PID" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 -- "-$PHASE_PID" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -KILL -- "-$PHASE_PID" 2>/dev/null # debootstrap outlives a TERM
+        wait "$PHASE_PID" 2>/dev/null
+    fi
     if [ "${KEEP:-0}" = 1 ]; then
         say "kept $W (podman: CONTAINERS_CONF=$W/conf/containers.conf CONTAINERS_STORAGE_CONF=$W/conf/storage.conf)"
         exit "$status"
@@ -48,11 +59,13 @@ cleanup() {
         podman rmi -af >/dev/null 2>&1 || true
         podman system reset -f >/dev/null 2>&1 || true
     fi
-    # Whatever the storage driver or a killed run left mounted under $W, deepest first.
+    # Whatever the storage driver or a killed debootstrap (proc, sys) left mounted under $W,
+    # deepest first; and never a removal across a mount that stayed.
     findmnt -rn -o TARGET | grep -F "$W/" | sort -r | while read -r target; do
-        umount -l "$target" 2>/dev/null || true
+        umount -l "$target" 2>/dev/null
     done
-    rm -rf "$W" 2>/dev/null || { sleep 1; rm -rf "$W" || say "could not remove $W"; }
+    rm -rf --one-file-system "$W" 2>/dev/null || { sleep 1; rm -rf --one-file-system "$W"; } \
+        || say "could not remove $W"
     exit "$status"
 }
 trap cleanup EXIT
@@ -64,10 +77,16 @@ phase() {
     local name=$1 started=$SECONDS
     shift
     LOG=$W/logs/$name.log
-    # Not in an `if`: there, bash would ignore set -e inside the function.
-    set +e
-    (set -e; "$@") >"$LOG" 2>&1
+    # In a process group of its own (set -m), so that an interrupt stops all of it (cleanup),
+    # and in the background, so that the traps run at once; not in an `if`, where bash would
+    # ignore set -e inside the function.
+    set +e -m
+    (set -e; "$@") >"$LOG" 2>&1 &
+    PHASE_PID=$!
+    set +m
+    wait "$PHASE_PID"
     local status=$?
+    PHASE_PID=
     set -e
     if [ "$status" -ne 0 ]; then
         say "FAILED in phase '$name' after $((SECONDS - started)) s (status $status); last lines of its log:"
