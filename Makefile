@@ -1,6 +1,7 @@
 # memspice: two commands on a fresh Debian/Ubuntu machine.
 #   make demo   installs what is missing, then runs the hysteresis study (hp + Biolek) into out/
 #   make test   installs what is missing, then runs the test suite (real ngspice)
+#   make container-test   builds the Dockerfile with podman and runs the image (root; see scripts/container-test.sh)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,11 +9,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.memspice-installed
 OUT    ?= out
 
-.PHONY: install system-deps demo test bench golden clean help
+.PHONY: install system-deps demo test container-test bench golden clean help
 
 help:
 	@echo "make demo    install (apt: ngspice libngspice0 binutils; venv; package) and run the hysteresis demo into $(OUT)/"
 	@echo "make test    install and run the test suite"
+	@echo "make container-test  build the Docker image with podman (no Docker engine needed; root) and run it"
 	@echo "make bench   run the benchmarks: engine overhead, crossbar read (to 128), write transient (to 32), model fidelity"
 	@echo "make golden  regenerate the golden netlists in netlists/ (review the diff)"
 
@@ -36,6 +38,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Needs root and network (apt-get, debootstrap, PyPI), not the .venv; about 2-3 minutes.
+container-test:
+	./scripts/container-test.sh
 
 bench: install
 	$(BIN)/python benchmarks/engine_overhead.py
