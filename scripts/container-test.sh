@@ -33,7 +33,6 @@ git -C "$PROJECT" rev-parse --verify -q HEAD >/dev/null || { say "not a git chec
 W=$(mktemp -d "${TMPDIR:-/tmp}/memspice-container-test.XXXXXX")
 chmod 755 "$W" # the non-root checks below must reach the outputs
 mkdir -p "$W"/{conf,storage,runroot,tmp,logs,src}
-LOG=$W/logs/setup.log
 PHASE_PID=
 started_all=$(date +%s)
 
@@ -191,6 +190,17 @@ check_image() {
     podman image ls "$IMAGE"
 }
 
+# in_image COMMAND...: memspice COMMAND in the image, with the options "${run[@]}" of run_all;
+# its stderr goes to the log and to $errors.
+in_image() {
+    local status=0
+    echo "+ ${run[*]} $*"
+    "${run[@]}" "$@" 2>"$errors.last" || status=$?
+    cat "$errors.last" >&2
+    cat "$errors.last" >>"$errors"
+    return "$status"
+}
+
 # run_all LABEL [PODMAN_RUN_OPTION...]: the README's commands, outputs into $W/out-LABEL
 run_all() {
     local label=$1
@@ -198,15 +208,12 @@ run_all() {
     shift
     local run=(podman run --rm --network none "$@" -v "$out:/out" "$IMAGE")
     local errors=$W/logs/stderr-$label.txt
-    set -x
-    "${run[@]}" hysteresis --model hp --set window=biolek --freq 1,10,100 --out /out/hysteresis 2>>"$errors"
-    "${run[@]}" crossbar-read --rows 32 --cols 32 --r-word 1 --r-bit 1 --pattern random --out /out/crossbar-read 2>>"$errors"
-    "${run[@]}" write-scheme --rows 16 --cols 16 --out /out/write-scheme 2>>"$errors"
-    "${run[@]}" write-scheme --rows 16 --cols 16 --engine vacask --out /out/write-scheme-vacask 2>>"$errors"
-    "${run[@]}" models >"$out/models.txt" 2>>"$errors"
-    "${run[@]}" export-va hp -o /out/hp.va 2>>"$errors"
-    set +x
-    cat "$errors"
+    in_image hysteresis --model hp --set window=biolek --freq 1,10,100 --out /out/hysteresis
+    in_image crossbar-read --rows 32 --cols 32 --r-word 1 --r-bit 1 --pattern random --out /out/crossbar-read
+    in_image write-scheme --rows 16 --cols 16 --out /out/write-scheme
+    in_image write-scheme --rows 16 --cols 16 --engine vacask --out /out/write-scheme-vacask
+    in_image models >"$out/models.txt"
+    in_image export-va hp -o /out/hp.va
     # No traceback, no PermissionError, no matplotlib warning about its config folder.
     if grep -iE "traceback|error|permission|warning|not a writable" "$errors"; then
         echo "unexpected messages on stderr (above)"
