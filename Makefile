@@ -39,7 +39,7 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# Needs root and network (apt-get, debootstrap, PyPI), not the .venv; about 2-3 minutes.
+# Needs root and network (apt-get, debootstrap, PyPI), not the .venv; about 2 minutes (6 on vfs storage).
 container-test:
 	./scripts/container-test.sh
 
