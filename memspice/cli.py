@@ -429,18 +429,6 @@ def _write_params(model: str, assignments: list[tuple[str, str]]) -> dict[str, o
     return params
 
 
-def _published(written: dict[str, Path]) -> dict[str, Path]:
-    """A report's files, given the modes the umask gives (its figures come from mkstemp, 0600).
-
-    Without this, a figure a container writes into a mounted folder is unreadable for the
-    host user. To go once the figure writer of ``memspice.analysis.plots`` respects the umask.
-    """
-    from memspice.experiments.output import apply_umask
-
-    apply_umask(written.values())
-    return written
-
-
 def _run_program(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -461,7 +449,7 @@ def _run_program(args: argparse.Namespace) -> int:
                        engine=args.engine)
     config = ProgramConfig(target, **config_args)
     result = run_program(config, progress=lambda line: print(line, file=sys.stderr))
-    written = _published(write_program_report(result, args.out))
+    written = write_program_report(result, args.out)
     print(f"tolerance {config.tolerance_S:.3g} S, at most {config.max_pulses} write-verify pulses per cell")
     for row in result.table().to_dict("records"):
         print(f"{row['method']}: {row['pulses_total']} pulses (max {row['pulses_max_per_cell']} per cell), "
@@ -481,7 +469,7 @@ def _run_coincidence(args: argparse.Namespace) -> int:
         engine=args.engine,
     )
     result = run_coincidence(config)
-    written = _published(write_coincidence_report(result, args.out))
+    written = write_coincidence_report(result, args.out)
     summary = result.summary()
     print(f"measured pulse counts {'==' if summary['counts_match'] else '!='} x*delta; "
           f"largest non-coincident |v| {summary['max_non_coincident_abs_V']:.4g} V "
@@ -528,7 +516,7 @@ def _run_write_margin(args: argparse.Namespace) -> int:
               f"{'pass' if row['passed'] else 'fail'} ({row['wall_time_s']:.2f} s)", file=sys.stderr)
 
     result = run_write_margin(config, on_point=on_point)
-    written = _published(write_write_margin_report(result, args.out))
+    written = write_write_margin_report(result, args.out)
     for window in result.window():
         low, high = window["v_write_min_V"], window["v_write_max_V"]
         span = f"{low:g} .. {high:g} V" if low is not None else "none"
@@ -557,7 +545,7 @@ def _run_write_scheme(args: argparse.Namespace) -> int:
         targets=_parse_targets(args.target), disturb_tolerance=args.tolerance, engine=args.engine,
     )
     result = run_write_scheme(config)
-    written = _published(write_write_scheme_report(result, args.out))
+    written = write_write_scheme_report(result, args.out)
     summary = result.summary()
     print(
         f"selected switched: {summary['selected_switched']}; worst half-selected |d_state| "
@@ -582,7 +570,7 @@ def _run_vmm(args: argparse.Namespace) -> int:
         g_max_S=args.g_max, v_read_V=args.v_read, engine=args.engine,
     )
     result = run_vmm(config)
-    written = _published(write_vmm_report(result, args.out))
+    written = write_vmm_report(result, args.out)
     for stage, numbers in result.errors().items():
         print(f"{stage:>10}: " + ", ".join(f"{key} {value:.3g}" for key, value in numbers.items()))
     print(f"energy per MAC {result.energy_per_mac_J:.3g} J; wrote {len(written)} files to {args.out}")
@@ -605,7 +593,7 @@ def _run_read_margin(args: argparse.Namespace) -> int:
         print(f"{cell} {size}x{size}: read ON and OFF in {wall_s:.2f} s", file=sys.stderr)
 
     result = run_read_margin(config, progress=progress)
-    written = _published(write_read_margin_report(result, args.out))
+    written = write_read_margin_report(result, args.out)
     print(result.table[["size", "cell", "i_on_A", "i_off_A", "margin"]].to_string(index=False))
     print(f"wrote {len(written)} files to {args.out}")
     return 0
@@ -659,7 +647,7 @@ def _run_crossbar_read(args: argparse.Namespace) -> int:
     )
     print(f"simulating {config.crossbar.rows}x{config.crossbar.cols} {config.cell} array ...", file=sys.stderr)
     result = run_crossbar_read(config)
-    written = _published(write_crossbar_read_report(result, args.out))
+    written = write_crossbar_read_report(result, args.out)
     errors = result.errors()
     print(
         f"engine {result.backend}: rmse {100 * errors['rmse_rel']:.3g} % of full scale, max error "
@@ -685,7 +673,7 @@ def _run_selector_iv(args: argparse.Namespace) -> int:
         options["memristor_params"] = _model_overrides(args.memristor, args.memristor_assignments)
     config = SelectorIVConfig.demo_1s1r(**options) if args.demo_1s1r else SelectorIVConfig(**options)
     result = run_selector_iv(config)
-    written = _published(write_selector_iv_report(result, args.out))
+    written = write_selector_iv_report(result, args.out)
     for label, kind in (("threshold (turn-on)", "on"), ("hold (release)", "off")):
         for polarity, sign in ((+1, "+"), (-1, "-")):
             detected = result.detected(kind, polarity)
@@ -696,7 +684,7 @@ def _run_selector_iv(args: argparse.Namespace) -> int:
 
 
 def _run_export_va(args: argparse.Namespace) -> int:
-    from memspice.experiments.output import write_text_atomic
+    from memspice.files import write_text_atomic
     from memspice.spicelib import get_model
     from memspice.spicelib.veriloga import render_module
 

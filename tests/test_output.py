@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from memspice.cli import main
-from memspice.experiments.output import apply_umask, current_umask, write_json_atomic, write_text_atomic
+from memspice.files import atomic_open, current_umask, write_json_atomic, write_text_atomic
 
 
 @pytest.fixture
@@ -40,14 +39,6 @@ def test_written_files_and_folders_follow_the_umask(tmp_path: Path, umask, mask:
     assert sorted(p.name for p in path.parent.iterdir()) == ["summary.json"]  # no temporary left
 
 
-def test_apply_umask_opens_up_mkstemp_files_to_what_the_umask_allows(tmp_path: Path, umask) -> None:
-    handle, name = tempfile.mkstemp(dir=tmp_path)
-    os.close(handle)
-    assert _mode(Path(name)) == 0o600
-    apply_umask([Path(name)])
-    assert _mode(Path(name)) == 0o644
-
-
 def test_every_file_of_a_cli_report_is_readable_by_others_under_umask_022(tmp_path: Path, umask, capsys) -> None:
     out = tmp_path / "xb"
     assert main(["crossbar-read", "--rows", "4", "--cols", "4", "--engine", "shared", "--out", str(out)]) == 0
@@ -55,3 +46,22 @@ def test_every_file_of_a_cli_report_is_readable_by_others_under_umask_022(tmp_pa
     assert "crossbar_read.png" in modes and "summary.json" in modes
     assert modes == dict.fromkeys(modes, 0o644)
     assert _mode(out) == 0o755
+
+
+def test_python_api_figures_follow_the_umask_too(tmp_path: Path, umask) -> None:
+    """Figures are written by the same writer as every other file (no mkstemp 0600)."""
+    from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis, write_hysteresis_report
+
+    umask(0o022)
+    result = run_hysteresis(HysteresisConfig(model="hp", freqs_hz=(1.0, 10.0), cycles=2, points_per_cycle=100))
+    written = write_hysteresis_report(result, tmp_path / "hp")
+    assert {name: _mode(path) for name, path in written.items()} == dict.fromkeys(written, 0o644)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = write_text_atomic(tmp_path / "a.txt", "old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_open(target) as stream:
+            stream.write("half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

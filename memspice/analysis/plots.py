@@ -7,10 +7,8 @@ matplotlib is imported inside the plotting function, never at module import, so 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import tempfile
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,20 +84,13 @@ def format_quantity(value: float | str, unit: str = "", *, digits: int = 6) -> s
 
 
 def _write_atomically(figure: object, path: Path, *, dpi: int) -> None:
-    """Save ``figure`` to a temporary file beside ``path``, then rename it onto ``path``.
+    """Save ``figure`` through :func:`memspice.files.atomic_open`: a reader never sees a
+    half-written image, a failed save leaves no stray file, the mode is what the umask gives."""
+    from memspice.files import atomic_open
 
-    A reader never sees a half-written image, and a failed save leaves no stray file.
-    """
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
+    with atomic_open(Path(path), "wb") as stream:
         # The format is given explicitly: the temporary name must not decide it.
-        figure.savefig(tmp_name, dpi=dpi, format=path.suffix.lstrip(".").lower() or "png")  # type: ignore[attr-defined]
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+        figure.savefig(stream, dpi=dpi, format=Path(path).suffix.lstrip(".").lower() or "png")  # type: ignore[attr-defined]
 
 
 #: Parameter panel of :func:`plot_hysteresis`: font size (pt) and the most lines in one column.

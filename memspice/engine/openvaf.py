@@ -245,7 +245,6 @@ def _make_writable(folder: Path, *, what: str) -> Path:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
+    from memspice.files import write_text_atomic
+
+    write_text_atomic(path, text)

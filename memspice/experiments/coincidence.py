@@ -49,7 +49,7 @@ from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.engine.runner import resolve_backend
 from memspice.errors import ParameterError
 from memspice.experiments.array_pulses import ArrayBench, ScheduleRun, run_schedule
-from memspice.experiments.output import (
+from memspice.files import (
     write_csv_atomic,
     write_json_atomic,
     write_text_atomic,

@@ -25,7 +25,7 @@ from memspice.circuits.crossbar_cells import FixedConductanceCells
 from memspice.engine import Waveforms, run
 from memspice.engine.runner import AUTO, VACASK, choose_backend, resolve_backend
 from memspice.errors import ParameterError
-from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
+from memspice.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.netlist import Netlist, Op, Tran
 
 CellKind = Literal["0T1R", "1S1R", "1T1R"]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from memspice.studies.hysteresis import HysteresisConfig, build_netlist, netlist_name
-from memspice.experiments.output import write_text_atomic
+from memspice.files import write_text_atomic
 from memspice.spicelib.catalog import all_models, memristor_subcircuit
 
 #: The demo of ``make demo``: the hp model with Biolek's window at three frequencies.

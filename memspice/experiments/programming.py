@@ -42,7 +42,7 @@ from memspice.circuits.write_schemes import manhattan_phases, scheme_phase
 from memspice.engine.runner import resolve_backend
 from memspice.errors import ParameterError
 from memspice.experiments.array_pulses import ArrayBench, ScheduleRun, run_schedule
-from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
+from memspice.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.experiments.write_scheme import PATTERNS, WRITE_PARAMS, state_pattern
 from memspice.validation import finite_number, positive_int
 

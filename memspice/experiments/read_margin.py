@@ -33,7 +33,7 @@ from memspice.engine import run
 from memspice.engine.runner import resolve_backend
 from memspice.errors import ParameterError
 from memspice.experiments.crossbar_read import SELECTOR_READ_TIME_S
-from memspice.experiments.output import write_csv_atomic, write_json_atomic
+from memspice.files import write_csv_atomic, write_json_atomic
 from memspice.netlist import Netlist, Op, Tran
 
 BiasScheme = Literal["v2", "v3", "float"]

@@ -33,7 +33,7 @@ from memspice.circuits.crossbar_cells import MemristorCells
 from memspice.circuits.memristor import add_memristor
 from memspice.engine import run
 from memspice.errors import ParameterError
-from memspice.experiments.output import write_csv_atomic, write_json_atomic, write_text_atomic
+from memspice.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.netlist import Dc, Netlist, Pwl, Resistor, Tran, VoltageSource
 from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model
 

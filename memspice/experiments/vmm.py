@@ -89,7 +89,7 @@ from memspice.circuits.readout import (
     bit_line_ends,
 )
 from memspice.errors import ParameterError
-from memspice.experiments.output import write_csv_atomic, write_json_atomic
+from memspice.files import write_csv_atomic, write_json_atomic
 from memspice.netlist import Netlist, Tran
 
 ENCODINGS = ("amplitude", "pwm", "bitserial")
@@ -438,7 +438,7 @@ def write_vmm_report(result: VmmResult, out_dir: Path) -> dict[str, Path]:
     """Write ``results.csv`` (``batch,output,ideal,analog,digital``), ``vmm_chain.png``, the netlist of
     the first input vector and, last, ``summary.json``."""
     from memspice.analysis.vmm_plots import plot_vmm_chain
-    from memspice.experiments.output import write_text_atomic
+    from memspice.files import write_text_atomic
 
     config = result.config
     out_dir = Path(out_dir)

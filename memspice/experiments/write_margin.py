@@ -28,7 +28,7 @@ import pandas as pd
 
 from memspice.engine.runner import AUTO
 from memspice.errors import ParameterError
-from memspice.experiments.output import write_csv_atomic, write_json_atomic
+from memspice.files import write_csv_atomic, write_json_atomic
 from memspice.experiments.write_scheme import (
     WRITE_PARAMS,
     WriteSchemeConfig,

@@ -44,7 +44,7 @@ from memspice.circuits.write_schemes import (
 from memspice.engine import Waveforms, run
 from memspice.engine.runner import AUTO, VACASK, resolve_backend
 from memspice.errors import ParameterError
-from memspice.experiments.output import (
+from memspice.files import (
     write_csv_atomic,
     write_json_atomic,
     write_text_atomic,

@@ -1,4 +1,4 @@
-"""Writing experiment outputs so that nothing half-written looks complete.
+"""The one atomic writer: outputs are never seen half-written.
 
 Every file is written to a temporary name in the destination folder and renamed into
 place (``os.replace`` is atomic on one filesystem). Reports write ``summary.json`` last,
@@ -11,13 +11,12 @@ which a host user cannot open when a container wrote it into a mounted folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
-import stat
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Iterator
 
 import pandas as pd
 
@@ -55,32 +54,32 @@ def current_umask() -> int:
     return mask
 
 
-def apply_umask(paths: Iterable[Path]) -> None:
-    """Give each regular file the mode the umask gives a new file (0644 under umask 022).
-
-    For files written by ``tempfile.mkstemp`` (mode 0600), such as the figures of
-    :mod:`memspice.analysis.plots`; files written here already have it.
-    """
-    mode = 0o666 & ~current_umask()
-    for path in paths:
-        info = os.lstat(path)
-        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != mode:
-            os.chmod(path, mode)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
+    """Open a temporary file beside ``path`` for writing (``"w"`` text, UTF-8, ``\\n`` line ends;
+    ``"wb"`` binary) and rename it onto ``path`` when the block ends; on an exception the
+    temporary is removed and ``path`` is untouched. The folder is created if missing."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = open_temporary_beside(path)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        if "b" in mode:
+            stream = os.fdopen(handle, mode)
+        else:
+            stream = os.fdopen(handle, mode, encoding="utf-8", newline="\n")
+        with stream:
+            yield stream
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    with atomic_open(path) as stream:
+        stream.write(text)
+    return Path(path)
 
 
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> Path:
