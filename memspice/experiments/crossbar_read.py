@@ -26,6 +26,7 @@ from memspice.engine import Waveforms, run
 from memspice.engine.runner import AUTO, VACASK, choose_backend, resolve_backend
 from memspice.errors import ParameterError
 from memspice.files import write_csv_atomic, write_json_atomic, write_text_atomic
+from memspice.circuits.patterns import pattern_values
 from memspice.netlist import Netlist, Op, Tran
 
 CellKind = Literal["0T1R", "1S1R", "1T1R"]
@@ -36,21 +37,11 @@ SELECTOR_READ_TIME_S = 1e-6
 
 
 def conductance_pattern(rows: int, cols: int, *, g_on_S: float, g_off_S: float, pattern: str, seed: int = 0) -> np.ndarray:
-    """A ``(rows, cols)`` conductance matrix (S) of ON/OFF cells.
-
-    ``random``: each cell ON or OFF with probability 1/2 (seeded); ``worst``: every cell ON
-    (largest currents, so the largest IR drop and sneak currents); ``checkerboard``: ON where
-    row + col is even.
-    """
-    if pattern == "random":
-        on = np.random.default_rng(seed).random((rows, cols)) < 0.5
-    elif pattern == "worst":
-        on = np.ones((rows, cols), dtype=bool)
-    elif pattern == "checkerboard":
-        on = (np.add.outer(np.arange(rows), np.arange(cols)) % 2) == 0
-    else:
+    """A ``(rows, cols)`` conductance matrix (S) of ON/OFF cells under ``pattern``
+    (:mod:`memspice.circuits.patterns`; ``all-off`` is not offered here)."""
+    if pattern not in PATTERNS:
         raise ParameterError(f"pattern={pattern!r} is not allowed; use one of {', '.join(PATTERNS)}")
-    return np.where(on, g_on_S, g_off_S)
+    return pattern_values(rows, cols, pattern, on=g_on_S, off=g_off_S, seed=seed)
 
 
 @dataclass(frozen=True)

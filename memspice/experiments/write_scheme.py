@@ -49,30 +49,19 @@ from memspice.files import (
     write_json_atomic,
     write_text_atomic,
 )
+from memspice.circuits.patterns import PATTERNS, pattern_values
 from memspice.netlist import Netlist, Tran
+from memspice.spicelib.presets import WRITE_DEVICE_PARAMS
 from memspice.validation import finite_number, positive_int
 
-PATTERNS: tuple[str, ...] = ("worst", "random", "checkerboard", "all-off")
-#: VTEAM parameters of the default write device: symmetric ±1.4 V thresholds, fast linear switching.
-WRITE_PARAMS: dict[str, float] = {"ron": 1e4, "roff": 1e5, "v_off": 1.4, "v_on": -1.4, "k_off": 0.3, "k_on": -0.3,
-                                  "alpha_off": 1.0, "alpha_on": 1.0}
+#: VTEAM parameters of the default write device (:mod:`memspice.spicelib.presets`).
+WRITE_PARAMS = WRITE_DEVICE_PARAMS
 
 
 def state_pattern(rows: int, cols: int, *, pattern: str, state_on: float, state_off: float,
                   seed: int = 0) -> np.ndarray:
-    """Initial states: ``worst`` all ON (lowest resistance: largest sneak currents and IR drop),
-    ``all-off`` all OFF, ``checkerboard`` ON where row + col is even, ``random`` ON with p = 1/2."""
-    if pattern == "worst":
-        on = np.ones((rows, cols), dtype=bool)
-    elif pattern == "all-off":
-        on = np.zeros((rows, cols), dtype=bool)
-    elif pattern == "checkerboard":
-        on = (np.add.outer(np.arange(rows), np.arange(cols)) % 2) == 0
-    elif pattern == "random":
-        on = np.random.default_rng(seed).random((rows, cols)) < 0.5
-    else:
-        raise ParameterError(f"pattern={pattern!r} is not allowed; use one of {', '.join(PATTERNS)}")
-    return np.where(on, float(state_on), float(state_off))
+    """Initial states under ``pattern`` (:mod:`memspice.circuits.patterns`)."""
+    return pattern_values(rows, cols, pattern, on=state_on, off=state_off, seed=seed)
 
 
 @dataclass(frozen=True)
