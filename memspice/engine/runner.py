@@ -173,7 +173,7 @@ def run(
         suffix = ".sim"
     else:
         text = _netlist_text(netlist)
-        analysis = parse_analysis(text)
+        analysis = _analysis_of(netlist) or parse_analysis(text)
         text = _with_end_line(text)
         suffix = ".cir"
 
@@ -293,6 +293,20 @@ def estimate_size(netlist: object) -> NetlistSize:
                 unknowns += members * (len(inner) + sources)
                 count += members * (len(definition.elements) - 1)
     return NetlistSize(unknowns, count, twin_instances)
+
+
+def _analysis_of(netlist: object) -> AnalysisLine | None:
+    """The analysis a memspice Netlist holds (its ``analysis`` field: Op, DcSweep or Tran), read
+    from the object rather than from its text; None for netlist text."""
+    analysis = getattr(netlist, "analysis", None)
+    kind = getattr(analysis, "kind", None)
+    if isinstance(netlist, str) or kind not in ("op", "dc", "tran"):
+        return None
+    if kind == "tran":
+        return AnalysisLine(kind="tran", text=analysis.render(), stop=analysis.stop_s)
+    if kind == "dc":
+        return AnalysisLine(kind="dc", text=analysis.render(), start=analysis.start, stop=analysis.stop, step=analysis.step)
+    return AnalysisLine(kind="op", text=analysis.render())
 
 
 def parse_analysis(netlist_text: str) -> AnalysisLine:
