@@ -141,3 +141,16 @@ def test_parse_engineering_suffixes(text: str, value: float) -> None:
 def test_parse_rejects_ambiguous_or_bad_numbers(text: str) -> None:
     with pytest.raises(ParameterError):
         parse_spice_number(text, name="roff")
+
+
+def test_model_card_and_mosfet_render_and_refuse_bad_names() -> None:
+    from memspice.netlist import ModelCard, Mosfet
+
+    assert ModelCard("nacc", "nmos", {"level": 1.0, "vto": 0.5, "kp": 2e-4}).render() == ".model nacc nmos level=1 vto=0.5 kp=0.0002"
+    assert Mosfet("1", "d", "g", "s", "s", "nacc", w_m=1e-6, l_m=2e-7).render() == "M1 d g s s nacc W=1e-06 L=2e-07"
+    with pytest.raises(NetlistError):
+        ModelCard("nacc", "nmos\n.control", {})
+    with pytest.raises(NetlistError):
+        ModelCard("nacc", "nmos", {"vto": float("nan")})
+    with pytest.raises(NetlistError, match="w_m=0"):
+        Mosfet("1", "d", "g", "s", "s", "nacc", w_m=0.0, l_m=1e-6)

@@ -26,6 +26,8 @@ from memspice.netlist.elements import (
     DcSweep,
     Element,
     Function,
+    ModelCard,
+    Mosfet,
     Netlist,
     Op,
     OsdiModel,
@@ -45,7 +47,7 @@ from memspice.netlist.values import Expr, Value, check_name, check_node, check_n
 
 __all__ = [
     "Analysis", "BehaviouralSource", "Capacitor", "CapacitorArray", "Comment", "CurrentSource", "Dc",
-    "DcSweep", "Dialect", "Element", "Expr", "Function", "InstanceArray", "Netlist", "NgspiceDialect",
+    "DcSweep", "Dialect", "Element", "Expr", "Function", "InstanceArray", "ModelCard", "Mosfet", "Netlist", "NgspiceDialect",
     "Op", "OsdiModel", "Pulse", "Pwl", "Resistor", "ResistorArray", "Sine", "SubcircuitDefinition",
     "SubcircuitInstance", "Tran",
     "Value", "VacaskDialect", "VoltageSource", "Waveform", "check_name", "check_node",

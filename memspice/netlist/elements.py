@@ -268,8 +268,58 @@ class Comment:
         return NGSPICE.format(self)
 
 
+@dataclass(frozen=True)
+class ModelCard:
+    """``.model <name> <kind> key=value ...``: a device model card (e.g. ``kind="nmos"``).
+
+    ``params`` are numbers (SI), written with the netlist's number format; keys are names.
+    """
+
+    name: str
+    kind: str
+    params: Mapping[str, float]
+    format_hook: ClassVar[str] = "format_model_card"
+
+    def __post_init__(self) -> None:
+        check_name(self.name, what="model name")
+        check_name(self.kind, what="model kind")
+        for key, value in self.params.items():
+            check_name(key, what=f"model {self.name} parameter name")
+            check_number(value, what=f"model {self.name}.{key}")
+
+    def render(self) -> str:
+        return NGSPICE.format(self)
+
+
+@dataclass(frozen=True)
+class Mosfet:
+    """``M<name> drain gate source bulk model W=w_m L=l_m``: a MOSFET of a :class:`ModelCard`."""
+
+    name: str
+    drain: str
+    gate: str
+    source: str
+    bulk: str
+    model: str
+    w_m: float
+    l_m: float
+    format_hook: ClassVar[str] = "format_mosfet"
+
+    def __post_init__(self) -> None:
+        element_name(self.name, "M")
+        for node in (self.drain, self.gate, self.source, self.bulk):
+            check_node(node)
+        check_name(self.model, what="MOSFET model name")
+        for what in ("w_m", "l_m"):
+            if check_number(getattr(self, what), what=f"{self.name}.{what}") <= 0:
+                raise NetlistError(f"MOSFET {self.name}: {what}={getattr(self, what)!r} must be > 0 m")
+
+    def render(self) -> str:
+        return NGSPICE.format(self)
+
+
 Element = Union[Resistor, Capacitor, VoltageSource, CurrentSource, BehaviouralSource, SubcircuitInstance, Comment,
-                ResistorArray, CapacitorArray, InstanceArray]
+                ModelCard, Mosfet, ResistorArray, CapacitorArray, InstanceArray]
 
 
 @dataclass(frozen=True)

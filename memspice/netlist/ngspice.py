@@ -118,6 +118,15 @@ class NgspiceDialect(Dialect):
         return (f"{element_name(element.name, 'R')} {check_node(element.n1)} {check_node(element.n2)} "
                 f"{format_value(element.resistance_ohm)}")
 
+    def format_model_card(self, card: "ModelCard") -> str:
+        values = " ".join(f"{key}={format_value(value)}" for key, value in card.params.items())
+        return f".model {check_name(card.name, what='model name')} {card.kind} {values}".rstrip()
+
+    def format_mosfet(self, element: "Mosfet") -> str:
+        nodes = " ".join(check_node(n) for n in (element.drain, element.gate, element.source, element.bulk))
+        return (f"{element_name(element.name, 'M')} {nodes} {element.model} "
+                f"W={format_value(element.w_m)} L={format_value(element.l_m)}")
+
     def format_capacitor(self, element: "Capacitor") -> str:
         text = (f"{element_name(element.name, 'C')} {check_node(element.n1)} {check_node(element.n2)} "
                 f"{format_value(element.capacitance_f)}")
