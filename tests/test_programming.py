@@ -16,7 +16,7 @@ import pytest
 from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.circuits.write_schemes import manhattan_phases, scheme_phase
 from memspice.errors import ParameterError
-from memspice.experiments.array_pulses import ArrayBench, run_schedule
+from memspice.flows.array_pulses import ArrayBench, run_schedule
 from memspice.experiments.programming import ProgramConfig, run_program, write_program_report
 from memspice.experiments.write_scheme import WRITE_PARAMS
 from memspice.netlist import Dc

@@ -48,7 +48,8 @@ import pandas as pd
 from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.engine.runner import resolve_backend
 from memspice.errors import ParameterError
-from memspice.experiments.array_pulses import ArrayBench, ScheduleRun, run_schedule
+from memspice.engine.options import RunOptions
+from memspice.flows.array_pulses import ArrayBench, ScheduleRun, run_schedule
 from memspice.files import (
     write_csv_atomic,
     write_json_atomic,
@@ -152,7 +153,7 @@ class CoincidenceConfig:
             raise ParameterError("v_read_V=0 is not allowed; use a non-zero read voltage below the threshold")
         finite_number(self.state0, "state0")
         params = dict(WRITE_PARAMS) if self.params is None and self.model == "vteam" else dict(self.params or {})
-        bench = ArrayBench(x.size, delta.size, self.model, params, self.r_wire_ohm, self.engine, self.timeout_s)
+        bench = ArrayBench(x.size, delta.size, self.model, params, self.r_wire_ohm)
         object.__setattr__(self, "bench", bench)
         object.__setattr__(self, "params", bench.params)
         resolve_backend(self.engine, allow_auto=True)
@@ -399,6 +400,7 @@ def run_coincidence(config: CoincidenceConfig) -> CoincidenceResult:
     rows = config.shape[0]
     schedule = config.schedule()
     run = run_schedule(config.bench, config.initial_states(), schedule, name="coincidence",
+                       options=RunOptions(engine=config.engine, timeout_s=config.timeout_s),
                        title=(f"memspice coincidence write: {rows}x{config.shape[1]} {config.model}, "
                               f"V_W {config.v_write_V:g} V, {len(schedule.phases) - 2 * rows} slots"))
     pulses = measure_pulses(run.cell_voltages_V(), config.v_write_V)

@@ -1,6 +1,6 @@
 """Program a target conductance matrix into an array: write-verify vs write-without-verify.
 
-Both methods run on the same :class:`~memspice.experiments.array_pulses.ArrayBench`, start
+Both methods run on the same :class:`~memspice.flows.array_pulses.ArrayBench`, start
 from the same device states, and every pulse goes through the array with the V/2 scheme, so
 half-selected cells see half the pulse (below threshold for the default device).
 
@@ -41,7 +41,8 @@ from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.circuits.write_schemes import manhattan_phases, scheme_phase
 from memspice.engine.runner import resolve_backend
 from memspice.errors import ParameterError
-from memspice.experiments.array_pulses import ArrayBench, ScheduleRun, run_schedule
+from memspice.engine.options import RunOptions
+from memspice.flows.array_pulses import ArrayBench, ScheduleRun, run_schedule
 from memspice.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from memspice.experiments.write_scheme import PATTERNS, WRITE_PARAMS, state_pattern
 from memspice.validation import finite_number, positive_int
@@ -49,6 +50,10 @@ from memspice.validation import finite_number, positive_int
 METHODS: tuple[str, ...] = ("write-verify", "write-without-verify")
 #: Pulses per direction in the calibration trains (enough to cross the range of the default device).
 CALIBRATION_PULSES = 48
+
+
+def _schedule(config: "ProgramConfig", bench: ArrayBench, states: np.ndarray, schedule: Schedule, **kw: Any) -> ScheduleRun:
+    return run_schedule(bench, states, schedule, options=RunOptions(engine=config.engine, timeout_s=config.timeout_s), **kw)
 
 
 def device_range_S(model: str, params: Mapping[str, Any], *, v_read_V: float, state_on: float = 0.0,
@@ -112,8 +117,7 @@ class ProgramConfig:
                                  f"got {self.target_S!r}")
         object.__setattr__(self, "target_S", target)
         params = dict(WRITE_PARAMS) if self.params is None and self.model == "vteam" else dict(self.params or {})
-        bench = ArrayBench(target.shape[0], target.shape[1], self.model, params, self.r_wire_ohm, self.engine,
-                           self.timeout_s)
+        bench = ArrayBench(target.shape[0], target.shape[1], self.model, params, self.r_wire_ohm)
         object.__setattr__(self, "bench", bench)
         object.__setattr__(self, "params", bench.params)
         if self.pattern not in PATTERNS:
@@ -214,12 +218,12 @@ def calibrate(config: ProgramConfig) -> Calibration:
     from memspice.spicelib import get_model
     from memspice.spicelib.conductance import state_for_conductance
 
-    single = ArrayBench(1, 1, config.model, config.params, 0.0, config.engine, config.timeout_s)
+    single = ArrayBench(1, 1, config.model, config.params, 0.0)
     low, high = config.g_range_S
     middle = state_for_conductance(get_model(config.model), config.params, np.array([[0.5 * (low + high)]]),
                                    v_read_V=config.v_read_V)
     v, width = config.v_program_V, config.open_loop_width_s
-    probe = run_schedule(single, middle, config.schedule([
+    probe = _schedule(config, single, middle, config.schedule([
         config.write_phase([(0, 0)], +v, width, "probe +", (1, 1)), config.read_phase(0, (1, 1)),
         config.write_phase([(0, 0)], -v, width, "probe -", (1, 1)), config.read_phase(0, (1, 1)),
     ]), name="calibration_probe")
@@ -234,7 +238,7 @@ def calibrate(config: ProgramConfig) -> Calibration:
         for k in range(CALIBRATION_PULSES):
             phases += [config.write_phase([(0, 0)], sign * v, width, f"pulse {k + 1}", (1, 1)),
                        config.read_phase(0, (1, 1))]
-        run = run_schedule(single, np.array([[start_state]]), config.schedule(phases), name="calibration_train")
+        run = _schedule(config, single, np.array([[start_state]]), config.schedule(phases), name="calibration_train")
         return np.array([run.read_row_conductance_S(2 * k)[0] for k in range(CALIBRATION_PULSES + 1)])
 
     g_on, g_off = single.read_conductance(np.array([[config.state_on, config.state_off]]), config.v_read_V)[0]
@@ -308,7 +312,7 @@ class ProgramResult:
 
 def _read_all(config: ProgramConfig, states: np.ndarray, name: str) -> tuple[np.ndarray, ScheduleRun]:
     rows = config.shape[0]
-    run = run_schedule(config.bench, states, config.schedule([config.read_phase(r) for r in range(rows)]), name=name)
+    run = _schedule(config, config.bench, states, config.schedule([config.read_phase(r) for r in range(rows)]), name=name)
     return np.array([run.read_row_conductance_S(r) for r in range(rows)]), run
 
 
@@ -337,7 +341,7 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
             width = float(np.clip(abs(1 / target[r, c] - 1 / g) / gains[direction], config.width_min_s,
                                   config.width_max_s))
             amplitude = direction * calibration.up_sign * config.v_program_V
-            run = run_schedule(config.bench, states, config.schedule([
+            run = _schedule(config, config.bench, states, config.schedule([
                 config.write_phase([(r, c)], amplitude, width, f"write {r},{c}"), config.read_phase(r)]),
                 name="write_verify")
             first_run = first_run or run
@@ -390,7 +394,7 @@ def write_without_verify(config: ProgramConfig, calibration: Calibration, states
                 width_s=config.open_loop_width_s, rise_s=config.rise_s)
     steps = len(phases)
     phases += [config.read_phase(r) for r in range(rows)]
-    run = run_schedule(config.bench, states0, config.schedule(phases), name="write_without_verify")
+    run = _schedule(config, config.bench, states0, config.schedule(phases), name="write_without_verify")
     final = np.array([run.read_row_conductance_S(steps + r) for r in range(rows)])
     result = MethodResult("write-without-verify", final, counts, run.energy_J(), run.schedule.stop_s,
                           time.perf_counter() - started, 1, steps)

@@ -7,10 +7,16 @@ transient is ``uic``, so the states are exactly those numbers), the lines follow
 the saved states the next step starts from — plus what was read on the way: bit-line
 currents at the middle of each phase, cell voltages over time, and the energy the line
 drivers delivered.
+
+How the runs are simulated (engine, time limit) is a
+:class:`~memspice.engine.options.RunOptions` passed to :func:`run_schedule`, not part of the
+bench; a loop of runs pins the engine after its first run (:func:`pin_engine`) so that every
+step of one program runs in the same simulator.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +29,8 @@ from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossb
 from memspice.circuits.crossbar_cells import CellSite, MemristorCells
 from memspice.circuits.line_schedule import Schedule
 from memspice.engine import Waveforms, run
-from memspice.engine.runner import VACASK, resolve_backend
+from memspice.engine.options import RunOptions
+from memspice.engine.runner import AUTO, VACASK
 from memspice.errors import ParameterError
 from memspice.netlist import Netlist, Tran
 from memspice.validation import finite_number, positive_int
@@ -32,16 +39,14 @@ from memspice.validation import finite_number, positive_int
 @dataclass(frozen=True)
 class ArrayBench:
     """The array a program runs on: ``rows × cols`` catalog memristors (``model`` with
-    parameter overrides ``params``), every word/bit segment ``r_wire_ohm`` (Ω), simulated by
-    ``engine`` (``auto``, ``shared``, ``subprocess``, ``vacask``) with a ``timeout_s`` per run."""
+    parameter overrides ``params``; after construction every parameter, resolved), every
+    word/bit segment ``r_wire_ohm`` (Ω)."""
 
     rows: int = 4
     cols: int = 4
     model: str = "vteam"
     params: Mapping[str, Any] = field(default_factory=dict)
     r_wire_ohm: float = 0.0
-    engine: str = "shared"
-    timeout_s: float = 600.0
 
     def __post_init__(self) -> None:
         from memspice.spicelib import get_model
@@ -49,13 +54,11 @@ class ArrayBench:
         for name in ("rows", "cols"):
             positive_int(getattr(self, name), name)
         finite_number(self.r_wire_ohm, "r_wire_ohm", low=0, strict=False, unit=" Ω")
-        finite_number(self.timeout_s, "timeout_s", low=0, unit=" s")
         try:
             model = get_model(self.model)
         except Exception as error:  # noqa: BLE001 - any lookup failure is a parameter error
             raise ParameterError(str(error)) from None
         object.__setattr__(self, "params", dict(model.resolve(dict(self.params))))
-        resolve_backend(self.engine, allow_auto=True)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -144,9 +147,11 @@ class ScheduleRun:
         return float(sum(source_energies(self.waveforms, self.netlist).values()))
 
 
-def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, name: str = "schedule",
-                 title: str | None = None) -> ScheduleRun:
-    """Simulate ``schedule`` on ``bench`` from ``states0`` (``(rows, cols)`` model states)."""
+def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, options: RunOptions | None = None,
+                 name: str = "schedule", title: str | None = None) -> ScheduleRun:
+    """Simulate ``schedule`` on ``bench`` from ``states0`` (``(rows, cols)`` model states) with
+    ``options`` (engine and time limit; default :class:`RunOptions`)."""
+    options = options or RunOptions()
     if schedule.shape != bench.shape:
         raise ParameterError(f"schedule is for a {schedule.shape[0]} × {schedule.shape[1]} array, "
                              f"the bench is {bench.rows} × {bench.cols}")
@@ -160,9 +165,19 @@ def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, 
     states = state_nodes(cells, site)["memristor"]
     max_step = schedule.max_step_s()
     netlist.analysis = Tran(step_s=max_step / 2, stop_s=schedule.stop_s, max_step_s=max_step, uic=True)
-    waveforms = run(netlist, backend=bench.engine, timeout_s=bench.timeout_s, name=name)
+    waveforms = run(netlist, backend=options.engine, timeout_s=options.timeout_s, name=name)
     after = np.array([waveforms.column(f"v({node})_V")[-1] for node in states.ravel()]).reshape(states.shape)
     after = bench.clip_states(after)
     return ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=waveforms.netlist_text, nodes=nodes,
                        state_nodes=states, waveforms=waveforms, states_before=cells.state0.copy(),
                        states_after=after, wall_time_s=time.perf_counter() - started)
+
+
+def pin_engine(options: RunOptions | None, ran: ScheduleRun) -> RunOptions:
+    """``options`` with ``engine="auto"`` replaced by the engine that ran ``ran``: the later
+    steps of a loop then run in the same simulator (and with the same device equations) as
+    the first, whatever their size."""
+    options = options or RunOptions()
+    if options.engine != AUTO:
+        return options
+    return dataclasses.replace(options, engine=ran.waveforms.backend)
