@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from memspice.experiments.coincidence import CoincidenceConfig, run_coincidence, write_coincidence_report
+from memspice.studies.coincidence import CoincidenceConfig, run_coincidence, write_coincidence_report
 from memspice.experiments.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]

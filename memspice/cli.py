@@ -376,48 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_out_option(program)
     program.set_defaults(handler=_run_program)
 
-    coincidence = commands.add_parser(
-        "coincidence",
-        help="outer-product (coincidence) write after Burr: pulse counts x_i*delta_j",
-        description=(
-            "One outer-product update of a memristor array: row i carries +V_W/2 pulses in x_i*max(delta) time "
-            "slots, column j carries -V_W/2 pulses in max(x)*|delta_j| slots (negative delta: a second set of slots "
-            "with both polarities reversed), so only coincident pulses put V_W across a cell. The pulses above "
-            "0.75 V_W are counted from the simulated cell voltages and compared with the product table; the state "
-            "and conductance changes (read by the simulator before and after) are fitted against x*delta."
-        ),
-        epilog=(
-            "outputs in DIR: pulse_counts.csv, cells.csv, coincidence.png, coincidence.cir, summary.json\n\n"
-            "examples:\n  memspice coincidence --x 0,1,2,3,4 --delta 0,1,2,3,4 --out out/coincidence\n"
-            "  memspice coincidence --x 1,2 --delta=-2,0,3 --out out/coincidence_signed"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    coincidence.add_argument("--x", required=True, type=_parse_integers, metavar="X1,X2,...",
-                             help="row inputs, integers >= 0 (one per word line)")
-    coincidence.add_argument("--delta", required=True, type=_parse_integers, metavar="D1,D2,...",
-                             help="column errors, signed integers (one per bit line); write --delta=-2,0,3 when the "
-                                  "first one is negative")
-    coincidence.add_argument("--v-write", type=_parse_number, default=2.0,
-                             help="full write amplitude V_W in V; each line swings V_W/2 (default 2)")
-    coincidence.add_argument("--slot-width", type=_parse_number, default=0.5e-9,
-                             help="flat top of every slot in s (default 0.5n)")
-    coincidence.add_argument("--rise", type=_parse_number, default=0.2e-9, help="edges of every slot in s (default 0.2n)")
-    coincidence.add_argument("--model", default="vteam", help="catalog memristor (default vteam with write parameters)")
-    _add_set_option(coincidence, "model parameter override, SI units (repeatable)")
-    coincidence.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
-    coincidence.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="shared",
-                             help="simulator (default shared ngspice)")
-    _add_out_option(coincidence)
-    coincidence.set_defaults(handler=_run_coincidence)
     return parser
-
-
-def _parse_integers(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected integers separated by commas, e.g. 0,1,2,3") from None
 
 
 def _write_params(model: str, assignments: list[tuple[str, str]]) -> dict[str, object]:
@@ -456,24 +415,6 @@ def _run_program(args: argparse.Namespace) -> int:
               f"max |error| {row['max_abs_error_S']:.3g} S, {row['cells_within_tolerance']}/{row['cells']} cells "
               f"within tolerance, energy {row['energy_J']:.3g} J, device time {row['device_time_s']:.3g} s, "
               f"wall {row['wall_time_s']:.2f} s")
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
-
-
-def _run_coincidence(args: argparse.Namespace) -> int:
-    from memspice.experiments.coincidence import CoincidenceConfig, run_coincidence, write_coincidence_report
-
-    config = CoincidenceConfig(
-        x=args.x, delta=args.delta, v_write_V=args.v_write, slot_width_s=args.slot_width, rise_s=args.rise,
-        model=args.model, params=_write_params(args.model, args.assignments), r_wire_ohm=args.r_wire,
-        engine=args.engine,
-    )
-    result = run_coincidence(config)
-    written = write_coincidence_report(result, args.out)
-    summary = result.summary()
-    print(f"measured pulse counts {'==' if summary['counts_match'] else '!='} x*delta; "
-          f"largest non-coincident |v| {summary['max_non_coincident_abs_V']:.4g} V "
-          f"(V_W/2 = {config.v_write_V / 2:g} V); energy {result.energy_J:.3g} J")
     print(f"wrote {len(written)} files to {args.out}")
     return 0
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
-from memspice.experiments import coincidence as co
-from memspice.experiments.coincidence import (
+from memspice.studies import coincidence as co
+from memspice.studies.coincidence import (
     CoincidenceConfig,
     fit_scale,
     measure_pulses,
@@ -63,29 +64,33 @@ def test_fit_scale_is_exact_for_a_multiple():
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
-    ({"x": (1, -1), "delta": (1,)}, ["x[1]=-1", ">= 0"]),
-    ({"x": (1, 1.5), "delta": (1,)}, ["x[1]=1.5", "integers"]),
+    ({"x": (1, -1), "delta": (1,)}, ["x[1]=-1", "[0, 4096]"]),
+    ({"x": (1, 1.5), "delta": (1,)}, ["x[1]=1.5", "whole number"]),
     ({"x": (), "delta": (1,)}, ["x=()", "non-empty"]),
-    ({"x": (1,), "delta": []}, ["delta=[]", "non-empty"]),
+    ({"x": (1,), "delta": []}, ["delta=()", "non-empty"]),
     ({"x": (1,), "delta": (True,)}, ["delta[0]=True"]),
     ({"x": "12", "delta": (1,)}, ["x='12'"]),
     ({"x": (0, 0), "delta": (1, 2)}, ["no non-zero product"]),
     ({"x": (1,), "delta": (1,), "v_write_V": 3.0}, ["v_write_V=3", "half-selected", "< 2.8"]),
     ({"x": (1,), "delta": (1,), "v_write_V": 1.4}, ["v_write_V=1.4", "threshold"]),
-    ({"x": (1,), "delta": (1,), "v_write_V": -2.0}, ["v_write_V=-2.0", "> 0"]),
-    ({"x": (1,), "delta": (1,), "slot_width_s": 0}, ["slot_width_s=0", "> 0"]),
+    ({"x": (1,), "delta": (1,), "v_write_V": -2.0}, ["v_write_V=-2 is not allowed", "(0, 20] V"]),
+    ({"x": (1,), "delta": (1,), "slot_width_s": 0}, ["slot_width_s=0 is not allowed", "(0, 1e-06] s"]),
     ({"x": (1,), "delta": (1,), "v_read_V": 1.5}, ["v_read_V=1.5", "switch"]),
     ({"x": (1,), "delta": (1,), "state0": 1.5}, ["1.5"]),
-    ({"x": (1,), "delta": (1,), "engine": "spectre"}, ["spectre"]),
+    ({"x": (1,), "delta": (1,), "options": {"engine": "spectre"}}, ["spectre"]),
     ({"x": (100,), "delta": (100,)}, ["10000 write slots", str(co.MAX_SLOTS)]),
+    ({"x": (1,) * 65, "delta": (1,)}, ["at most 64 row inputs"]),
+    ({"x": (1,) * 64, "delta": (1, 2) * 32}, ["time points × cells"]),
 ])
 def test_invalid_configs_raise_before_any_simulation(monkeypatch, kwargs, words):
     def no_simulation(*args, **kwargs):
         raise AssertionError("a simulation started")
 
     monkeypatch.setattr(co, "run_schedule", no_simulation)
+    kwargs = dict(kwargs)
+    options = kwargs.pop("options", {})
     with pytest.raises(ParameterError) as caught:
-        run_coincidence(CoincidenceConfig(**kwargs))
+        run_coincidence(CoincidenceConfig(**kwargs), options=RunOptions(**options))
     for word in words:
         assert word in str(caught.value)
 
@@ -153,7 +158,7 @@ def test_report_files(square, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["counts_match"] is True
     assert summary["fits"]["d_state"]["relative_residual"] < 1e-6
-    assert summary["energy_J"] > 0 and summary["wall_time_s"] > 0
+    assert summary["energy_J"] > 0 and summary["wall_time_s"]["total"] > 0
     cells = pd.read_csv(tmp_path / "cells.csv")
     assert {"row", "col", "x", "delta", "expected_pulses", "measured_pulses", "d_state", "d_G_S"} <= set(cells)
     np.testing.assert_array_equal(cells["measured_pulses"], cells["expected_pulses"])

@@ -36,6 +36,18 @@ from memspice.netlist import Netlist, Tran
 from memspice.validation import finite_number, positive_int
 
 
+def device_params(model: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every parameter of the catalog memristor ``model`` for a pulse program: the preset of
+    :func:`memspice.spicelib.presets.default_params` (the write device for VTEAM) updated by
+    ``overrides`` (text such as ``"16k"`` parsed with SPICE suffixes), range-checked.
+    ParameterError for an unknown model or parameter."""
+    from memspice.spicelib import get_model
+    from memspice.spicelib.presets import default_params
+
+    catalog = get_model(model)
+    return dict(catalog.resolve({**default_params(model), **catalog.parse_overrides(dict(overrides or {}))}))
+
+
 @dataclass(frozen=True)
 class ArrayBench:
     """The array a program runs on: ``rows × cols`` catalog memristors (``model`` with

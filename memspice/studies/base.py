@@ -129,3 +129,4 @@ def all_studies() -> list[Study]:
 def _load_studies() -> None:
     # Imported on first use: importing memspice stays cheap.
     import memspice.studies.hysteresis  # noqa: F401
+    import memspice.studies.coincidence  # noqa: F401

@@ -22,7 +22,7 @@ largest |voltage| outside those pulses (must stay ≈ V_W/2), the state change �
 conductance change ΔG read by the simulator, each fitted to the expected product table with
 one scale factor.
 
-Default pulses: VTEAM with :data:`~memspice.experiments.write_scheme.WRITE_PARAMS` moves
+Default pulses: VTEAM with :data:`~memspice.spicelib.presets.WRITE_DEVICE_PARAMS` moves
 x at dx/dt = (k/d)·(|V|/1.4 V − 1) = 1e8 /s·(|V|/1.4 V − 1) above threshold. A trapezoid of
 amplitude V_W = a·1.4 V, flat top w and edges r moves x by (k/d)·[(a − 1)·w + (a − 1)²/a·r]:
 at V_W = 2.0 V, w = 0.5 ns, r = 0.2 ns that is 1e8·(0.4286·0.5 + 0.1286·0.2)·1e-9 = 0.0240
@@ -36,27 +36,21 @@ from __future__ import annotations
 
 import math
 import time
+import types
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from memspice.circuits.line_schedule import Phase, Schedule
-from memspice.engine.runner import resolve_backend
-from memspice.errors import ParameterError
+from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
-from memspice.flows.array_pulses import ArrayBench, ScheduleRun, run_schedule
-from memspice.files import (
-    write_csv_atomic,
-    write_json_atomic,
-    write_text_atomic,
-)
-from memspice.experiments.write_scheme import WRITE_PARAMS
-from memspice.validation import finite_number
+from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, run_schedule
+from memspice.studies.base import ProgressCallback, Study, register_study
+from memspice.studies.report import write_report
 
 #: A cell counts a coincident pulse while |v| > COUNT_LEVEL·V_W (half way between V_W/2 and V_W).
 COUNT_LEVEL = 0.75
@@ -65,29 +59,11 @@ COUNT_LEVEL = 0.75
 PULSE_LEVEL = 0.05
 #: Most write slots one update may have (x_max·d_max over both signs): each slot is a phase.
 MAX_SLOTS = 4096
-
-
-def _integers(values: object, what: str, *, signed: bool) -> np.ndarray:
-    allowed = "integers" if signed else "integers >= 0"
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
-        raise ParameterError(f"{what}={values!r} is not allowed; give a non-empty sequence of {allowed}")
-    items = list(np.asarray(values, dtype=object).ravel()) if isinstance(values, np.ndarray) else list(values)
-    if not items or (isinstance(values, np.ndarray) and values.ndim != 1):
-        raise ParameterError(f"{what}={values!r} is not allowed; give a non-empty 1-D sequence of {allowed}")
-    out = []
-    for k, item in enumerate(items):
-        ok = not isinstance(item, (bool, np.bool_)) and isinstance(item, (int, float, np.integer, np.floating)) \
-            and math.isfinite(float(item)) and float(item) == round(float(item))
-        if not ok:
-            raise ParameterError(f"{what}[{k}]={item!r} is not allowed; every entry must be one of the {allowed} "
-                                 f"(a pulse count)")
-        if not signed and item < 0:
-            raise ParameterError(f"{what}[{k}]={item!r} is not allowed; the row inputs are pulse counts >= 0 "
-                                 f"(put the sign in delta)")
-        out.append(round(float(item)))
-    array = np.array(out, dtype=int)
-    array.setflags(write=False)
-    return array
+#: Most word lines (entries of x) and bit lines (entries of delta).
+MAX_LINES = 64
+#: Most (time points × cells) of the one transient: every cell's voltages and state are kept
+#: at every point (about 3 numbers per cell and point), so this caps memory near 0.5 GB.
+MAX_POINT_CELLS = 20_000_000
 
 
 def _vteam_thresholds(model: str, params: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -98,86 +74,120 @@ def _vteam_thresholds(model: str, params: Mapping[str, Any]) -> tuple[float, flo
 
 
 @dataclass(frozen=True)
-class CoincidenceConfig:
+class CoincidenceConfig(ConfigBase):
     """One outer-product update ΔW ∝ x δᵀ (validated before any simulator starts).
 
-    Attributes
-    ----------
-    x: ``(rows,)`` row inputs, integers >= 0: word line i carries pulses in x_i·d_max slots.
-    delta: ``(cols,)`` column errors, signed integers: bit line j carries pulses in x_max·|δ_j| slots.
-    v_write_V: full write amplitude V_W (V); each line swings ±V_W/2. For VTEAM it must satisfy
-        V_W/2 < threshold < V_W on both polarities (refused otherwise: half-selected cells would
-        switch, or coincident ones would not).
-    slot_width_s, rise_s: flat top and edges of every slot's trapezoid (s).
-    gap_s: 0 V between phases (s).
-    v_read_V, read_width_s: the row reads before and after the update (V, s).
-    model, params: catalog memristor and overrides (default VTEAM with :data:`WRITE_PARAMS`).
-    state0: initial state of every cell (default mid-range, so both directions have room).
-    r_wire_ohm: every word/bit segment (Ω).
-    engine, timeout_s: simulator and run limit.
+    ``x`` (one entry per word line, integers >= 0) and ``delta`` (one per bit line, signed
+    integers) are pulse counts: word line i carries pulses in x_i·d_max slots, bit line j in
+    x_max·|δ_j| slots. For VTEAM ``v_write_V`` must satisfy V_W/2 < threshold < V_W on both
+    polarities (refused otherwise: half-selected cells would switch, or coincident ones would
+    not). ``params`` are overrides of the device preset (VTEAM: the write device of
+    :data:`~memspice.spicelib.presets.WRITE_DEVICE_PARAMS`); after construction they hold every
+    parameter, resolved and range-checked.
     """
 
-    x: Sequence[int]
-    delta: Sequence[int]
-    v_write_V: float = 2.0
-    slot_width_s: float = 0.5e-9
-    rise_s: float = 0.2e-9
-    gap_s: float = 0.5e-9
-    v_read_V: float = 0.2
-    read_width_s: float = 2e-9
-    model: str = "vteam"
-    params: Mapping[str, Any] | None = None
-    state0: float = 0.5
-    r_wire_ohm: float = 0.0
-    engine: str = "shared"
-    timeout_s: float = 600.0
-    bench: ArrayBench = field(init=False, repr=False)
+    x: tuple[int, ...] = setting(low=0, high=MAX_SLOTS, doc="row inputs, integers >= 0 (one per word line)")
+    delta: tuple[int, ...] = setting(
+        low=-MAX_SLOTS, high=MAX_SLOTS,
+        doc="column errors, signed integers (one per bit line); write --delta=-2,0,3 when the first is negative",
+    )
+    v_write_V: float = setting(2.0, unit="V", low=0.0, low_open=True, high=20.0, cli="v-write",
+                               doc="full write amplitude V_W; each line swings V_W/2")
+    slot_width_s: float = setting(0.5e-9, unit="s", low=0.0, low_open=True, high=1e-6, cli="slot-width",
+                                  doc="flat top of every write slot")
+    rise_s: float = setting(0.2e-9, unit="s", low=1e-12, high=1e-6, cli="rise", doc="edges of every slot and read")
+    gap_s: float = setting(0.5e-9, unit="s", low=0.0, low_open=True, high=1e-6, cli="gap",
+                           doc="0 V between phases (and before the first, after the last)")
+    v_read_V: float = setting(0.2, unit="V", low=-5.0, high=5.0, cli="v-read",
+                              doc="row reads before and after the update (non-zero, below the threshold)")
+    read_width_s: float = setting(2e-9, unit="s", low=0.0, low_open=True, high=1e-6, cli="read-width",
+                                  doc="flat top of every read")
+    model: str = setting("vteam", doc="catalog memristor (default vteam with the write-device parameters)")
+    params: Mapping[str, Any] = setting(default_factory=dict, cli="set",
+                                        doc="model parameter overrides, SI units, e.g. k_off=0.1")
+    state0: float = setting(0.5, doc="initial state of every cell (in the model's state range; mid-range "
+                                     "leaves room both ways)")
+    r_wire_ohm: float = setting(0.0, unit="Ω", low=0.0, high=1e4, cli="r-wire",
+                                doc="resistance of every word- and bit-line segment")
 
-    def __post_init__(self) -> None:
-        x = _integers(self.x, "x", signed=False)
-        delta = _integers(self.delta, "delta", signed=True)
-        object.__setattr__(self, "x", x)
-        object.__setattr__(self, "delta", delta)
+    def check(self) -> None:
+        for name, what in (("x", "row inputs"), ("delta", "column errors")):
+            values = getattr(self, name)
+            if not 1 <= len(values) <= MAX_LINES:
+                raise ConfigError(name, values, f"a non-empty list of at most {MAX_LINES} {what}")
+        x, delta = np.array(self.x), np.array(self.delta)
         if not np.any(np.outer(x, delta)):
-            raise ParameterError(f"x={x.tolist()} and delta={delta.tolist()} have no non-zero product; "
-                                 f"there is nothing to write (give at least one x_i > 0 and one δ_j != 0)")
+            raise ConfigError("x", None, "at least one x_i > 0 and one δ_j != 0",
+                              reason=f"and delta have no non-zero product (x={list(self.x)}, delta={list(self.delta)}): "
+                                     f"there is nothing to write")
         slots = self.slot_counts
         if sum(slots) > MAX_SLOTS:
-            raise ParameterError(f"x and delta need {sum(slots)} write slots (max(x)·max(δ⁺) + max(x)·max(δ⁻)); "
-                                 f"at most {MAX_SLOTS} are allowed: scale the inputs down")
-        v_w = finite_number(self.v_write_V, "v_write_V", low=0, unit=" V")
-        for name in ("slot_width_s", "rise_s", "gap_s", "read_width_s"):
-            finite_number(getattr(self, name), name, low=0, unit=" s")
-        v_read = finite_number(self.v_read_V, "v_read_V", unit=" V")
-        if v_read == 0:
-            raise ParameterError("v_read_V=0 is not allowed; use a non-zero read voltage below the threshold")
-        finite_number(self.state0, "state0")
-        params = dict(WRITE_PARAMS) if self.params is None and self.model == "vteam" else dict(self.params or {})
-        bench = ArrayBench(x.size, delta.size, self.model, params, self.r_wire_ohm)
-        object.__setattr__(self, "bench", bench)
-        object.__setattr__(self, "params", bench.params)
-        resolve_backend(self.engine, allow_auto=True)
-        bench.cells(self.initial_states())  # range-checks state0 against the model
-        thresholds = _vteam_thresholds(self.model, bench.params)
-        if thresholds is not None:
-            low = min(thresholds[0], -thresholds[1])
-            high = max(thresholds[0], -thresholds[1])
-            if v_w / 2 >= low:
-                raise ParameterError(f"v_write_V={v_w:g} V is not allowed: half-selected cells would see "
-                                     f"{v_w / 2:g} V >= the {low:g} V threshold and switch; use V_W < {2 * low:g} V")
-            if v_w <= high:
-                raise ParameterError(f"v_write_V={v_w:g} V is not allowed: coincident cells would see {v_w:g} V, not "
-                                     f"above the {high:g} V threshold; use V_W in ({high:g}, {2 * low:g}) V")
-            if abs(v_read) >= low:
-                raise ParameterError(f"v_read_V={v_read:g} V would switch cells (threshold {low:g} V); use |V| < {low:g} V")
-            predicted = self.predicted_dx_per_pulse()
-            assert predicted is not None
+            raise ConfigError("x", None, f"at most {MAX_SLOTS} write slots: scale the inputs down",
+                              reason=f"and delta need {sum(slots)} write slots (max(x)·max(δ⁺) + max(x)·max(δ⁻))")
+        if self.v_read_V == 0:
+            raise ConfigError("v_read_V", self.v_read_V, "a non-zero read voltage below the threshold")
+        params = device_params(self.model, self.params)
+        object.__setattr__(self, "params", types.MappingProxyType(params))
+        self._check_state0()
+        self._check_thresholds()
+        self._check_cost()
+        predicted = self.predicted_dx_per_pulse()
+        if predicted is not None:
             reach = max(predicted[0] * int(np.max(np.outer(x, np.clip(delta, 0, None)))),
                         predicted[1] * int(np.max(np.outer(x, np.clip(-delta, 0, None)))))
             if reach > min(self.state0, 1 - self.state0):
                 warnings.warn(f"the largest product moves x by about {reach:.3g} from state0={self.state0:g}: cells "
                               f"reach the end of the state range and Δx stops following the product; shorten "
-                              f"slot_width_s, lower v_write_V or scale x and delta down", stacklevel=3)
+                              f"slot_width_s, lower v_write_V or scale x and delta down", stacklevel=4)
+
+    def _check_state0(self) -> None:
+        from memspice.spicelib import get_model
+
+        model = get_model(self.model)
+        low, high = model.parameter(model.state_initial).bounds
+        if not low <= self.state0 <= high:
+            raise ConfigError("state0", self.state0, f"[{low:g}, {high:g}] (the range of {self.model}'s "
+                                                     f"{model.state_initial})")
+
+    def _check_thresholds(self) -> None:
+        thresholds = _vteam_thresholds(self.model, self.params)
+        if thresholds is None:
+            return
+        v_w, v_read = self.v_write_V, self.v_read_V
+        low, high = min(thresholds[0], -thresholds[1]), max(thresholds[0], -thresholds[1])
+        if v_w / 2 >= low:
+            raise ConfigError("v_write_V", v_w, f"V_W < {2 * low:g} V",
+                              reason=f"would let half-selected cells see {v_w / 2:g} V >= the {low:g} V threshold "
+                                     f"and switch")
+        if v_w <= high:
+            raise ConfigError("v_write_V", v_w, f"V_W in ({high:g}, {2 * low:g}) V",
+                              reason=f"would give coincident cells {v_w:g} V, not above the {high:g} V threshold")
+        if abs(v_read) >= low:
+            raise ConfigError("v_read_V", v_read, f"|V| < {low:g} V", reason=f"would switch cells (threshold {low:g} V)")
+
+    def _check_cost(self) -> None:
+        points = self.estimated_time_points
+        cells = self.shape[0] * self.shape[1]
+        if points * cells > MAX_POINT_CELLS:
+            raise ConfigError("x", None, f"at most {MAX_POINT_CELLS:.3g} (time points × cells): fewer lines or slots, "
+                                           f"or a longer rise_s",
+                              reason=f"and delta give a {self.shape[0]} × {self.shape[1]} transient of about "
+                                     f"{points:.3g} time points ({points * cells:.3g} time points × cells)")
+
+    @property
+    def estimated_time_points(self) -> int:
+        """Time points of the transient at its maximum time step (a lower bound of what is stored)."""
+        reads = 2 * self.shape[0]
+        slots = sum(self.slot_counts)
+        phases = reads + slots
+        stop_s = (reads * (2 * self.rise_s + self.read_width_s) + slots * (2 * self.rise_s + self.slot_width_s)
+                  + (phases + 1) * self.gap_s)
+        step_s = min(self.rise_s, min(self.slot_width_s, self.read_width_s) / 20)
+        return int(stop_s / step_s) + 1
+
+    @property
+    def bench(self) -> ArrayBench:
+        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -201,11 +211,9 @@ class CoincidenceConfig:
     def predicted_dx_per_pulse(self) -> tuple[float, float] | None:
         """VTEAM only: |Δx| of one coincident trapezoid on the ideal cell, positive and negative
         polarity, by integrating dx/dt = (k/d)·(|V|/|v_th| − 1)^α over the pulse (None for other models)."""
-        thresholds = _vteam_thresholds(self.model, self.params)  # type: ignore[arg-type]
-        if thresholds is None:
+        if _vteam_thresholds(self.model, self.params) is None:
             return None
         p = self.params
-        assert p is not None
         rise, width, v_w = float(self.rise_s), float(self.slot_width_s), float(self.v_write_V)
         u = np.linspace(0.0, 1.0, 20001)
         out = []
@@ -353,10 +361,11 @@ class CoincidenceResult:
         peak = self.pulses.min_coincident_peak_V
         return {
             "rows": config.shape[0], "cols": config.shape[1], "x": np.asarray(config.x).tolist(),
-            "delta": np.asarray(config.delta).tolist(), "model": config.model, "params": dict(config.params or {}),
+            "delta": np.asarray(config.delta).tolist(), "model": config.model, "params": dict(config.params),
             "v_write_V": config.v_write_V, "slot_width_s": config.slot_width_s, "rise_s": config.rise_s,
             "gap_s": config.gap_s, "v_read_V": config.v_read_V, "state0": config.state0,
-            "r_wire_ohm": config.r_wire_ohm, "engine": self.run.waveforms.backend,
+            "r_wire_ohm": config.r_wire_ohm,
+            "engine": {"backend": self.run.waveforms.backend, "version": self.run.waveforms.ngspice_version},
             "slots_positive": slots[0], "slots_negative": slots[1],
             "count_level_V": self.pulses.level_V,
             "expected_pulses": expected.tolist(), "measured_pulses": self.measured.tolist(),
@@ -375,9 +384,15 @@ class CoincidenceResult:
                                                          | (self.run.states_after >= 1 - 1e-6))),
             "read_vs_model_max_rel_error": float(np.max(np.abs(self.g_after_S - model_g) / np.abs(model_g))),
             "energy_J": self.energy_J, "device_time_s": self.run.schedule.stop_s,
-            "time_points": int(self.run.time_s.size), "wall_time_s": self.wall_time_s,
-            "simulate_wall_time_s": self.run.wall_time_s,
+            "time_points": int(self.run.time_s.size),
+            "wall_time_s": {"total": self.wall_time_s, "simulate": self.run.wall_time_s},
         }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``pulse_counts`` (measured signed counts, a ``row`` column then one per bit line) and ``cells``."""
+        counts = pd.DataFrame(self.measured, columns=[f"col{j}" for j in range(self.config.shape[1])])
+        counts.insert(0, "row", np.arange(self.config.shape[0]))
+        return {"pulse_counts": counts, "cells": self.cells()}
 
     def cells(self) -> pd.DataFrame:
         rows, cols = self.config.shape
@@ -394,15 +409,17 @@ class CoincidenceResult:
         })
 
 
-def run_coincidence(config: CoincidenceConfig) -> CoincidenceResult:
+def run_coincidence(config: CoincidenceConfig, *, options: RunOptions | None = None,
+                    progress: ProgressCallback | None = None) -> CoincidenceResult:
     """Simulate the update as one transient and measure it (see the module docstring)."""
     started = time.perf_counter()
     rows = config.shape[0]
     schedule = config.schedule()
-    run = run_schedule(config.bench, config.initial_states(), schedule, name="coincidence",
-                       options=RunOptions(engine=config.engine, timeout_s=config.timeout_s),
+    run = run_schedule(config.bench, config.initial_states(), schedule, options=options, name="coincidence",
                        title=(f"memspice coincidence write: {rows}x{config.shape[1]} {config.model}, "
                               f"V_W {config.v_write_V:g} V, {len(schedule.phases) - 2 * rows} slots"))
+    if progress is not None:
+        progress(1, 1, f"coincidence write, {len(schedule.phases) - 2 * rows} slots", run.wall_time_s)
     pulses = measure_pulses(run.cell_voltages_V(), config.v_write_V)
     last = len(schedule.phases) - rows
     g_before = np.array([run.read_row_conductance_S(r) for r in range(rows)])
@@ -411,22 +428,82 @@ def run_coincidence(config: CoincidenceConfig) -> CoincidenceResult:
                              energy_J=run.energy_J(), wall_time_s=time.perf_counter() - started)
 
 
+def coincidence_plot_arguments(result: CoincidenceResult) -> dict[str, Any]:
+    """The arguments of :func:`memspice.analysis.coincidence_plots.plot_coincidence` (all but
+    ``path``) for ``result``: the product tables, the changes and their fits, the word-line,
+    bit-line and cell voltages of every cell over time, and where the write slots are."""
+    config, run = result.config, result.run
+    schedule = run.schedule
+    slots = [k for k, phase in enumerate(schedule.phases) if phase.label.startswith("slot")]
+    spans = np.array([(float(schedule.starts_s[k]), float(schedule.starts_s[k] + schedule.phases[k].length_s))
+                      for k in slots])
+    threshold = float(config.params["v_off"]) if config.model == "vteam" else None
+    return {
+        "x": np.asarray(config.x), "delta": np.asarray(config.delta), "expected": result.expected,
+        "measured": result.measured, "d_state": result.d_state, "d_G_S": result.d_G_S, "fits": result.fits(),
+        "time_s": run.time_s, "word_V": run.nodes.word_voltages(run.waveforms, point=None),
+        "bit_V": run.nodes.bit_voltages(run.waveforms, point=None), "cell_V": run.cell_voltages_V(),
+        "slot_spans_s": spans, "margin_s": schedule.gap_s / 2, "level_V": result.pulses.level_V,
+        "threshold_V": threshold, "model": config.model, "v_read_V": config.v_read_V,
+        "title": (f"Coincidence write (Burr): {config.shape[0]}×{config.shape[1]} {config.model}, "
+                  f"lines at ±{config.v_write_V / 2:g} V (V_W = {config.v_write_V:g} V), "
+                  f"{config.slot_width_s * 1e9:g} ns slots, {len(slots)} slots in one transient"),
+    }
+
+
 def write_coincidence_report(result: CoincidenceResult, out_dir: Path) -> dict[str, Path]:
     """``pulse_counts.csv`` (measured signed counts, rows × cols), ``cells.csv`` (one line per
     cell), the netlist, ``coincidence.png`` and, last, ``summary.json``."""
     from memspice.analysis.coincidence_plots import plot_coincidence
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "summary.json").unlink(missing_ok=True)
-    counts = pd.DataFrame(result.measured, columns=[f"col{j}" for j in range(result.config.shape[1])])
-    counts.insert(0, "row", np.arange(result.config.shape[0]))
-    written = {
-        "pulse_counts.csv": write_csv_atomic(out_dir / "pulse_counts.csv", counts),
-        "cells.csv": write_csv_atomic(out_dir / "cells.csv", result.cells()),
-    }
-    suffix = result.run.netlist_suffix
-    written[f"coincidence{suffix}"] = write_text_atomic(out_dir / f"coincidence{suffix}", result.run.netlist_text)
-    written["coincidence.png"] = plot_coincidence(result, out_dir / "coincidence.png")
-    written["summary.json"] = write_json_atomic(out_dir / "summary.json", result.summary())
-    return written
+    return write_report(
+        out_dir,
+        texts={f"coincidence{result.run.netlist_suffix}": result.run.netlist_text},
+        tables={f"{name}.csv": frame for name, frame in result.tables().items()},
+        figures={"coincidence.png": lambda path: plot_coincidence(path=path, **coincidence_plot_arguments(result))},
+        summary=result.summary(),
+    )
+
+
+_EPILOG = """\
+outputs in DIR:
+  pulse_counts.csv   measured signed coincident-pulse counts, one row per word line
+  cells.csv          per cell: x, delta, expected and measured pulses, states, G before and after
+  coincidence.png    counts, Δx and ΔG vs the product, one cell's line and cell voltages
+  coincidence.cir    the netlist that was run (.sim when VACASK ran it)
+  summary.json       counts match, largest non-coincident |v|, fits, energy
+
+examples:
+  memspice coincidence --x 0,1,2,3,4 --delta 0,1,2,3,4 --out out/coincidence
+  memspice coincidence --x 1,2 --delta=-2,0,3 --out out/coincidence_signed
+"""
+
+
+@register_study
+class CoincidenceStudy(Study):
+    """Burr's outer-product update: pulse trains on rows and columns, counts x_i·δ_j where they coincide."""
+
+    name = "coincidence"
+    title = "outer-product (coincidence) write after Burr: pulse counts x_i*delta_j"
+    description = (
+        "One outer-product update of a memristor array: row i carries +V_W/2 pulses in x_i*max(delta) time "
+        "slots, column j carries -V_W/2 pulses in max(x)*|delta_j| slots (negative delta: a second set of slots "
+        "with both polarities reversed), so only coincident pulses put V_W across a cell. The pulses above "
+        "0.75 V_W are counted from the simulated cell voltages and compared with the product table; the state "
+        "and conductance changes (read by the simulator before and after) are fitted against x*delta."
+    )
+    epilog = _EPILOG
+    Config = CoincidenceConfig
+
+    def execute(self, config: CoincidenceConfig, options: RunOptions | None = None, *,
+                progress: ProgressCallback | None = None) -> CoincidenceResult:
+        return run_coincidence(config, options=options, progress=progress)
+
+    def report(self, result: CoincidenceResult, folder: Path) -> dict[str, Path]:
+        return write_coincidence_report(result, folder)
+
+    def summary_lines(self, result: CoincidenceResult) -> list[str]:
+        summary = result.summary()
+        return [f"measured pulse counts {'==' if summary['counts_match'] else '!='} x*delta; "
+                f"largest non-coincident |v| {summary['max_non_coincident_abs_V']:.4g} V "
+                f"(V_W/2 = {result.config.v_write_V / 2:g} V); energy {result.energy_J:.3g} J"]
