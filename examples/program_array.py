@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memspice.experiments.programming import ProgramConfig, run_program, write_program_report
+from memspice.studies.programming import ProgramConfig, run_program, write_program_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out/program")
@@ -26,7 +26,13 @@ docs = Path(__file__).resolve().parents[1] / "docs"
 
 target_S = np.random.default_rng(3).uniform(15e-6, 85e-6, (4, 4))
 config = ProgramConfig(target_S, pattern="random", seed=1, max_pulses=8)
-result = run_program(config, progress=lambda line: print(line, file=sys.stderr))
+
+
+def progress(done: int, total: int, label: str, wall_s: float) -> None:
+    print(f"[{done}/{total}] {label} ({wall_s:.2f} s)", file=sys.stderr)
+
+
+result = run_program(config, progress=progress)
 table = result.table()
 print(f"tolerance {config.tolerance_S * 1e6:.3g} µS, at most {config.max_pulses} write-verify pulses per cell")
 print(f"{'method':22s} {'pulses':>6s} {'max/cell':>8s} {'max |err| µS':>12s} {'rms µS':>7s} {'in tol.':>7s} "

@@ -330,52 +330,6 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also sweep the wire segment resistance in Ω (replaces --r-wire; default: one value)")
     _add_write_bench_options(margin_w)
     margin_w.set_defaults(handler=_run_write_margin)
-
-    program = commands.add_parser(
-        "program",
-        help="program a target conductance matrix: write-verify vs write-without-verify",
-        description=(
-            "Program a target conductance matrix into a memristor array two ways, from the same initial states, "
-            "with V/2-scheme pulses of +-V_P. Write-verify: one cell at a time, pulse, read back, compare, repeat up "
-            "to N times; Python picks each pulse's polarity and width from the read-back and ngspice runs the pulse "
-            "and the read as one short transient from the saved device states. Write-without-verify: each cell gets "
-            "the number of fixed pulses a 1x1 calibration curve predicts, applied column- (or row-) parallel in two "
-            "steps per round (cells going up, then cells going down), one transient, no read-back."
-        ),
-        epilog=(
-            "outputs in DIR: methods.csv (pulses, error, energy, time per method), cells.csv, "
-            "write_verify_history.csv (every pulse), program.png (convergence, final vs target, calibration), "
-            "two netlists, summary.json\n\nexamples:\n"
-            "  memspice program --rows 4 --cols 4 --seed 3 --out out/program\n"
-            "  memspice program --targets targets.csv --max-pulses 8 --tolerance 1u --out out/program"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    program.add_argument("--targets", type=Path, metavar="FILE",
-                         help="target conductances in S (rows x cols; .npy, or .csv with commas); default: random "
-                              "targets between 15 %% and 85 %% of the device range, --rows x --cols, --seed")
-    program.add_argument("--rows", type=int, default=4, help="rows of the random targets (default 4)")
-    program.add_argument("--cols", type=int, default=4, help="columns of the random targets (default 4)")
-    program.add_argument("--seed", type=int, default=0, help="seed of the random targets and pattern (default 0)")
-    program.add_argument("--model", default="vteam", help="catalog memristor (default vteam with write parameters)")
-    _add_set_option(program, "model parameter override, SI units (repeatable)")
-    program.add_argument("--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="random",
-                         help="initial states (default random ON/OFF)")
-    program.add_argument("--v-program", type=_parse_number, default=1.5, help="pulse amplitude V_P in V (default 1.5)")
-    program.add_argument("--v-read", type=_parse_number, default=0.2, help="read voltage in V (default 0.2)")
-    program.add_argument("--tolerance", type=_parse_number, default=None,
-                         help="|G - G_target| in S that counts as programmed (default 2 %% of the device range)")
-    program.add_argument("--max-pulses", type=int, default=20, help="N: most write-verify pulses per cell (default 20)")
-    program.add_argument("--open-loop-width", type=_parse_number, default=10e-9,
-                         help="pulse width of write-without-verify in s (default 10n)")
-    program.add_argument("--parallel", choices=("column", "row"), default="column",
-                         help="lines write-without-verify updates in parallel (default column)")
-    program.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
-    program.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="shared",
-                         help="simulator (default shared ngspice)")
-    _add_out_option(program)
-    program.set_defaults(handler=_run_program)
-
     return parser
 
 
@@ -386,37 +340,6 @@ def _write_params(model: str, assignments: list[tuple[str, str]]) -> dict[str, o
     params: dict[str, object] = dict(WRITE_PARAMS) if model == "vteam" else {}
     params.update(_model_overrides(model, assignments))
     return params
-
-
-def _run_program(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from memspice.experiments.programming import ProgramConfig, device_range_S, run_program, write_program_report
-
-    params = _write_params(args.model, args.assignments)
-    if args.targets is not None:
-        target = _load_array(args.targets, what="--targets")
-    else:
-        for name in ("rows", "cols"):
-            if getattr(args, name) < 1:
-                raise ParameterError(f"--{name}={getattr(args, name)} is not allowed; use an integer >= 1")
-        low, high = device_range_S(args.model, params, v_read_V=args.v_read)
-        target = low + (high - low) * np.random.default_rng(args.seed).uniform(0.15, 0.85, (args.rows, args.cols))
-    config_args = dict(model=args.model, params=params, r_wire_ohm=args.r_wire, pattern=args.pattern, seed=args.seed,
-                       v_read_V=args.v_read, v_program_V=args.v_program, tolerance_S=args.tolerance,
-                       max_pulses=args.max_pulses, open_loop_width_s=args.open_loop_width, parallel=args.parallel,
-                       engine=args.engine)
-    config = ProgramConfig(target, **config_args)
-    result = run_program(config, progress=lambda line: print(line, file=sys.stderr))
-    written = write_program_report(result, args.out)
-    print(f"tolerance {config.tolerance_S:.3g} S, at most {config.max_pulses} write-verify pulses per cell")
-    for row in result.table().to_dict("records"):
-        print(f"{row['method']}: {row['pulses_total']} pulses (max {row['pulses_max_per_cell']} per cell), "
-              f"max |error| {row['max_abs_error_S']:.3g} S, {row['cells_within_tolerance']}/{row['cells']} cells "
-              f"within tolerance, energy {row['energy_J']:.3g} J, device time {row['device_time_s']:.3g} s, "
-              f"wall {row['wall_time_s']:.2f} s")
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
 
 
 def _run_write_margin(args: argparse.Namespace) -> int:

@@ -17,10 +17,10 @@ from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.circuits.write_schemes import manhattan_phases, scheme_phase
 from memspice.errors import ParameterError
 from memspice.flows.array_pulses import ArrayBench, run_schedule
-from memspice.experiments.programming import ProgramConfig, run_program, write_program_report
-from memspice.experiments.write_scheme import WRITE_PARAMS
 from memspice.netlist import Dc
 from memspice.netlist.elements import Pwl
+from memspice.spicelib.presets import WRITE_DEVICE_PARAMS
+from memspice.studies.programming import ProgramConfig, run_program, write_program_report
 
 V_P = 1.5  # programming amplitude: above VTEAM's 1.4 V threshold, V/2 = 0.75 V well below it
 
@@ -91,7 +91,7 @@ def test_manhattan_phases_two_steps_of_one_column():
 def test_two_step_column_update_moves_only_the_chosen_cells():
     """Column 1 of a 4 × 4 VTEAM array: rows 0 and 2 up (toward ON, negative pulse for VTEAM),
     row 3 down, in one transient from mid-range states; every other cell must not move."""
-    bench = ArrayBench(4, 4, params=WRITE_PARAMS)
+    bench = ArrayBench(4, 4, params=WRITE_DEVICE_PARAMS)
     states0 = np.full((4, 4), 0.5)
     phases = manhattan_phases(4, 4, line=1, increase=[0, 2], decrease=[3], v_increase_V=-V_P, v_decrease_V=V_P,
                               width_s=10e-9)

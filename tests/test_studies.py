@@ -15,6 +15,7 @@ STUDY_ARGS: dict[str, list[str]] = {
     "hysteresis": ["--model", "vteam", "--set", "r_form=exponential", "--freq", "1e7,1e8", "--cycles", "2",
                    "--points-per-cycle", "200"],
     "coincidence": ["--x", "1,2", "--delta=-2,0,3", "--slot-width", "0.4n"],
+    "program": ["--rows", "2", "--cols", "2", "--seed", "3", "--max-pulses", "4", "--g-tolerance", "2u"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.

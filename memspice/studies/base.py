@@ -130,3 +130,4 @@ def _load_studies() -> None:
     # Imported on first use: importing memspice stays cheap.
     import memspice.studies.hysteresis  # noqa: F401
     import memspice.studies.coincidence  # noqa: F401
+    import memspice.studies.programming  # noqa: F401

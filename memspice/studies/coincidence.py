@@ -102,7 +102,7 @@ class CoincidenceConfig(ConfigBase):
                               doc="row reads before and after the update (non-zero, below the threshold)")
     read_width_s: float = setting(2e-9, unit="s", low=0.0, low_open=True, high=1e-6, cli="read-width",
                                   doc="flat top of every read")
-    model: str = setting("vteam", doc="catalog memristor (default vteam with the write-device parameters)")
+    model: str = setting("vteam", doc="catalog memristor (vteam starts from the write-device parameters)")
     params: Mapping[str, Any] = setting(default_factory=dict, cli="set",
                                         doc="model parameter overrides, SI units, e.g. k_off=0.1")
     state0: float = setting(0.5, doc="initial state of every cell (in the model's state range; mid-range "
