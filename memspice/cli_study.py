@@ -3,7 +3,8 @@
 Every field of the study's config becomes an option (``--points-per-cycle`` for
 ``points_per_cycle``, or the name the field's :class:`~memspice.config.FieldSpec` gives),
 with its doc, unit, default and allowed range as help; a table field (model parameters)
-becomes a repeatable ``--set NAME=VALUE``. Every study command also takes
+becomes a repeatable ``--set NAME=VALUE``; a ``bool`` field the pair ``--NAME`` /
+``--no-NAME``. Every study command also takes
 
 * ``--config FILE.toml``: start from that file (options given on the command line override it);
 * ``--print-config``: print the effective config as TOML and exit (nothing is simulated);
@@ -25,7 +26,7 @@ from dataclasses import MISSING
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from memspice.config import ConfigBase, ConfigError, FieldSpec, assign_path, is_table, load_toml_data
+from memspice.config import ConfigBase, ConfigError, FieldSpec, assign_path, is_table, load_toml_data, strip_optional
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.studies.base import Study
@@ -62,8 +63,6 @@ def _help(spec: FieldSpec | None, default: Any, *, is_table: bool) -> str:
 
 
 def _metavar(option: "_Option", annotation: Any, spec: FieldSpec | None) -> str:
-    from memspice.config import strip_optional
-
     if spec is not None and spec.choices:
         return "{" + ",".join(spec.choices) + "}"
     if typing.get_origin(strip_optional(annotation)[0]) is tuple:
@@ -110,6 +109,9 @@ def add_study_command(commands: argparse._SubParsersAction, study: Study, *, out
         if option.is_table:
             parser.add_argument(option.flag, dest=option.dest, action="append", default=[], type=_assignment,
                                 metavar="NAME=VALUE", help=_help(spec, default, is_table=True))
+        elif strip_optional(annotation)[0] is bool:
+            parser.add_argument(option.flag, dest=option.dest, default=None, action=argparse.BooleanOptionalAction,
+                                help=_help(spec, default, is_table=False))
         else:
             parser.add_argument(option.flag, dest=option.dest, default=None, metavar=_metavar(option, annotation, spec),
                                 help=_help(spec, default, is_table=False))

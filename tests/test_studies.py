@@ -86,3 +86,29 @@ def test_bad_config_file_keys_name_the_file(tmp_path, capsys) -> None:
     assert main(["hysteresis", "--config", str(bad), "--out", str(tmp_path / "never")]) == 2
     err = capsys.readouterr().err
     assert "cyclez" in err and str(bad) in err and "is not a field" in err
+
+
+def test_bool_fields_are_flag_pairs(capsys) -> None:
+    """A ``bool`` field becomes ``--NAME`` / ``--no-NAME``; without either the config's default holds."""
+    import argparse
+    from dataclasses import dataclass
+
+    from memspice.cli_study import add_study_command
+    from memspice.config import ConfigBase, setting
+    from memspice.studies.base import Study
+
+    @dataclass(frozen=True)
+    class Switches(ConfigBase):
+        paired: bool = setting(True, doc="a yes/no choice")
+
+    class SwitchStudy(Study):
+        name, title, description, Config = "switches", "a bool field", "A study with one bool field.", Switches
+
+    parser = argparse.ArgumentParser()
+    add_study_command(parser.add_subparsers(), SwitchStudy(), out_dir_type=str)
+    for argv, printed in ((["--no-paired"], "paired = false"), (["--paired"], "paired = true"), ([], "paired = true")):
+        args = parser.parse_args(["switches", *argv, "--print-config"])
+        assert args.handler(args) == 0
+        assert capsys.readouterr().out.strip() == printed
+    with pytest.raises(SystemExit):
+        parser.parse_args(["switches", "--paired", "false"])
