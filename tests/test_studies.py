@@ -112,3 +112,35 @@ def test_bool_fields_are_flag_pairs(capsys) -> None:
         assert capsys.readouterr().out.strip() == printed
     with pytest.raises(SystemExit):
         parser.parse_args(["switches", "--paired", "false"])
+
+
+def test_matrix_fields_read_a_file(tmp_path, capsys) -> None:
+    """A ``tuple[tuple[float, ...], ...]`` field takes a .npy or .csv file; the printed config holds its numbers."""
+    import argparse
+    import tomllib
+    from dataclasses import dataclass
+
+    import numpy as np
+
+    from memspice.cli_study import add_study_command
+    from memspice.config import ConfigBase, setting
+    from memspice.studies.base import Study
+
+    @dataclass(frozen=True)
+    class Table(ConfigBase):
+        matrix: tuple[tuple[float, ...], ...] = setting(((0.0,),), doc="a matrix")
+
+    class TableStudy(Study):
+        name, title, description, Config = "table", "a matrix field", "A study with one matrix field.", Table
+
+    parser = argparse.ArgumentParser()
+    add_study_command(parser.add_subparsers(), TableStudy(), out_dir_type=str)
+    np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
+    (tmp_path / "m.csv").write_text("1,2\n3,4\n")
+    for name in ("m.npy", "m.csv"):
+        args = parser.parse_args(["table", "--matrix", str(tmp_path / name), "--print-config"])
+        assert args.handler(args) == 0
+        assert tomllib.loads(capsys.readouterr().out) == {"matrix": [[1.0, 2.0], [3.0, 4.0]]}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["table", "--matrix", str(tmp_path / "missing.npy")])
+    assert "cannot read" in capsys.readouterr().err
