@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from memspice.analysis.mapping import bit_planes, map_weights, quantise, shift_and_add
+from memspice.circuits.mapping import bit_planes, map_weights, quantise, shift_and_add
 from memspice.circuits.encoders import (
     amplitude_inputs,
     bit_serial_inputs,

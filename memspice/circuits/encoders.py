@@ -13,7 +13,7 @@ start, sample at the end).
   pulse is exactly ``V_read · duration``, so an integrator's charge is proportional to ``n``.
 * :func:`bit_serial_inputs` (Yao 2020): ``bits`` cycles; cycle ``k`` applies ``V_read`` if bit
   ``k`` of ``n`` (counted from the LSB, LSB first) is 1, else 0 V. Combine the per-cycle
-  results with :func:`memspice.analysis.mapping.shift_and_add`.
+  results with :func:`memspice.circuits.mapping.shift_and_add`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memspice.analysis.mapping import bit_planes, check_bits
+from memspice.circuits.mapping import bit_planes, check_bits
 from memspice.circuits.crossbar import Source
 from memspice.errors import ParameterError
 from memspice.netlist import Dc, Pwl

@@ -7,7 +7,7 @@ per output, ``ideal`` (``X·W`` in floats), ``analog`` (the readout voltage befo
 
 The chain
 ---------
-1. **Mapping** (:mod:`memspice.analysis.mapping`): ``W`` → conductance pairs in
+1. **Mapping** (:mod:`memspice.circuits.mapping`): ``W`` → conductance pairs in
    ``[g_min_S, g_max_S]``, optionally quantised to ``levels``. ``differential=True``: G⁺ columns
    ``0..outputs−1`` and G⁻ columns ``outputs..2·outputs−1`` (``2·outputs`` columns), output
    ``j`` ∝ ``I⁺_j − I⁻_j``. ``differential=False``: one column per output at
@@ -26,7 +26,7 @@ The chain
 4. **ADC** (:func:`memspice.circuits.readout.adc_codes`): ``adc_bits`` bits, mid-tread, range
    ``±adc_full_scale_V``; codes are shifted by ``2**(N−1)`` so 0 V is code 0 (signed codes
    ``−2**(N−1) … 2**(N−1) − 1``, one LSB ``adc_full_scale_V / 2**(N−1)``). Bit-serial: the
-   per-cycle codes are combined by :func:`~memspice.analysis.mapping.shift_and_add`.
+   per-cycle codes are combined by :func:`~memspice.circuits.mapping.shift_and_add`.
 
 Timing: integrating readout: each cycle is ``reset_s`` + window (``read_time_s + 4·edge_s``)
 + two edges; the input pulse (width ``read_time_s``, or up to it for ``pwm``) starts one
@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from memspice.analysis.energy import group_energies, source_energies
-from memspice.analysis.mapping import (
+from memspice.circuits.mapping import (
     ConductancePairs,
     check_bits,
     check_levels,
@@ -109,7 +109,7 @@ class VmmConfig:
     readout: ``tia`` (resistive TIA) or ``integrator``.
     adc_bits: ADC resolution N (1..16).
     levels: weight levels L (>= 2) or None (no quantisation).
-    weight_range: R, the weight mapped to G_max (None: see :mod:`memspice.analysis.mapping`).
+    weight_range: R, the weight mapped to G_max (None: see :mod:`memspice.circuits.mapping`).
     input_full_scale: x_fs (None: ``2**B − 1`` when every input is an integer in that range,
         else ``max(X)``).
     differential: G⁺/G⁻ column pairs (True) or one column per output plus a reference column.
