@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from memspice.analysis.energy import group_energies, power_ports, source_energies
+from memspice.analysis.readout import readout_voltages, sample_readout
 from memspice.circuits.crossbar import (
     GROUND,
     CrossbarConfig,
@@ -51,7 +52,7 @@ def _tia_circuit(config: ResistiveTia, *, r_bit_ohm: float = 0.0):
 def test_resistive_tia_ideal_matches_minus_rf_times_gv():
     config = ResistiveTia(R_F)
     netlist, readout = _tia_circuit(config)
-    out = readout.output_voltages(run(netlist))
+    out = readout_voltages(run(netlist), readout)
     assert_allclose(out, -R_F * (G.T @ V_IN), rtol=1e-3)
     assert readout.outputs == ("roout0", "roout1", "roout2")
 
@@ -59,7 +60,7 @@ def test_resistive_tia_ideal_matches_minus_rf_times_gv():
 def test_resistive_tia_finite_gain_error_matches_closed_form():
     config = ResistiveTia(R_F, opamp=OpAmp(gain=1000.0, gbw_hz=1e6))
     netlist, readout = _tia_circuit(config)
-    out = readout.output_voltages(run(netlist))
+    out = readout_voltages(run(netlist), readout)
     ideal = config.ideal_output_V(G.T @ V_IN)
     predicted = config.expected_output_V(G.T @ V_IN, G.sum(axis=0))
     assert np.all(np.abs(predicted - ideal) > 1e-3 * np.abs(ideal))  # the error is real (> 0.1 %)
@@ -69,7 +70,7 @@ def test_resistive_tia_finite_gain_error_matches_closed_form():
 def test_resistive_tia_offset_matches_closed_form():
     config = ResistiveTia(R_F, opamp=OpAmp(offset_V=2e-3))
     netlist, readout = _tia_circuit(config)
-    out = readout.output_voltages(run(netlist))
+    out = readout_voltages(run(netlist), readout)
     predicted = config.expected_output_V(G.T @ V_IN, G.sum(axis=0))
     assert_allclose(out - config.ideal_output_V(G.T @ V_IN), predicted - config.ideal_output_V(G.T @ V_IN),
                     rtol=0.05)
@@ -80,7 +81,7 @@ def test_resistive_tia_reference_voltage_moves_the_virtual_ground():
     netlist, readout = _tia_circuit(config)
     waveforms = run(netlist)
     assert_allclose(waveforms.column("v(bb0)_V")[-1], 0.05, rtol=1e-6)
-    assert_allclose(readout.output_voltages(waveforms), config.ideal_output_V(G.T @ (V_IN - 0.05)), rtol=1e-3)
+    assert_allclose(readout_voltages(waveforms, readout), config.ideal_output_V(G.T @ (V_IN - 0.05)), rtol=1e-3)
 
 
 def test_external_termination_keeps_the_end_segment():
@@ -93,13 +94,13 @@ def test_external_termination_keeps_the_end_segment():
     currents = nodes.output_currents(run(sunk))
     netlist, readout = _tia_circuit(ResistiveTia(R_F), r_bit_ohm=r_wire)
     assert readout.inputs == ("bb0", "bb1", "bb2")
-    assert_allclose(readout.output_voltages(run(netlist)), -R_F * currents, rtol=1e-6)
+    assert_allclose(readout_voltages(run(netlist), readout), -R_F * currents, rtol=1e-6)
 
 
 def test_output_swing_limits_clamp():
     config = ResistiveTia(1e6, opamp=OpAmp(gain=1e5, v_out_min_V=-1.0, v_out_max_V=1.0))
     netlist, readout = _tia_circuit(config)
-    out = readout.output_voltages(run(netlist))
+    out = readout_voltages(run(netlist), readout)
     # −R_f·I would be −119, −134, −45 V: all clamp at the negative rail (within the clamp width).
     assert_allclose(out, -1.0, atol=5e-3)
 
@@ -120,9 +121,9 @@ def test_integrating_tia_output_at_t():
     netlist.analysis = Tran(1e-9, end + 5e-9, max_step_s=5e-9)
     waveforms = run(netlist)
     charge = (G.T @ V_IN) * (width + 1e-9)  # trapezoid pulse: width + (rise + fall)/2
-    assert_allclose(readout.sample(waveforms, end), -charge / config.capacitance_f, rtol=5e-3)
+    assert_allclose(sample_readout(waveforms, readout, end), -charge / config.capacitance_f, rtol=5e-3)
     # The reset holds the output at 0 V before the window.
-    assert_allclose(readout.sample(waveforms, start - 2e-9), 0.0, atol=1e-6)
+    assert_allclose(sample_readout(waveforms, readout, start - 2e-9), 0.0, atol=1e-6)
 
 
 def _differential_circuit(config, *, word_lines=None):
@@ -140,7 +141,7 @@ def _differential_circuit(config, *, word_lines=None):
 def test_differential_resistive_pair_gives_signed_product():
     netlist, readout, difference = _differential_circuit(ResistiveTia(R_F))
     netlist.analysis = Op()
-    out = readout.output_voltages(run(netlist))
+    out = readout_voltages(run(netlist), readout)
     ideal = difference.gain * R_F * ((G - G_MINUS).T @ V_IN)
     assert_allclose(out, ideal, rtol=5e-3)
     assert readout.outputs == ("rdout0", "rdout1", "rdout2")
@@ -152,7 +153,7 @@ def test_differential_integrating_pair_gives_signed_charge():
     width = 0.5e-6
     netlist, readout, difference = _differential_circuit(config, word_lines=_pulsed_word_lines(start + 20e-9, width))
     netlist.analysis = Tran(1e-9, end + 5e-9, max_step_s=5e-9)
-    out = readout.sample(run(netlist), end)
+    out = sample_readout(run(netlist), readout, end)
     ideal = difference.gain * ((G - G_MINUS).T @ V_IN) * (width + 1e-9) / config.capacitance_f
     assert_allclose(out, ideal, rtol=5e-3)
 

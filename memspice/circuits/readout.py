@@ -8,6 +8,10 @@ node, so the bit line sits at a virtual ground (at ``reference_V``) as it did wi
 0 V sink, and the column current I (positive from the array into the readout) flows
 through the feedback element.
 
+A block returns :class:`ReadoutNodes` (where its outputs are); the readers of a run's
+outputs, :func:`~memspice.analysis.readout.readout_voltages` and the ideal sample-and-hold
+:func:`~memspice.analysis.readout.sample_readout`, live in :mod:`memspice.analysis.readout`.
+
 Resistive TIA (:class:`ResistiveTia`)::
 
     column j ── in_j ──┬── R_f ──┐             V_out = V_ref − R_f·I             (ideal op-amp)
@@ -97,7 +101,6 @@ from memspice.spicelib.opamp import OpAmp, opamp_subcircuit
 
 if TYPE_CHECKING:
     from memspice.circuits.crossbar import CrossbarNodes
-    from memspice.engine.waveforms import Waveforms
 
 _PREFIX_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 #: Reset-switch control threshold and transition width (V) on the 0 V / 1 V reset node.
@@ -278,23 +281,6 @@ class ReadoutNodes:
     outputs: tuple[str, ...]
     amplifiers: tuple[str, ...]
     reset_sources: tuple[str, ...] = ()
-
-    def output_voltages(self, waveforms: Waveforms, *, point: int | None = -1) -> np.ndarray:
-        """Output voltages (V): ``(cols,)`` at ``point`` (default last), ``(points, cols)`` for None."""
-        data = np.column_stack([waveforms.column(f"v({node})_V") for node in self.outputs])
-        return data if point is None else data[point]
-
-    def sample(self, waveforms: Waveforms, times_s: Sequence[float] | float) -> np.ndarray:
-        """Outputs linearly interpolated at ``times_s`` (s): ``(len(times), cols)`` (``(cols,)``
-        for one time). The ideal sample-and-hold in front of the ADC."""
-        time = waveforms.column("time_s")
-        scalar = np.ndim(times_s) == 0
-        times = np.atleast_1d(np.asarray(times_s, dtype=float))
-        if times.min() < time[0] or times.max() > time[-1]:
-            raise ParameterError(f"sample times {times.min():g}..{times.max():g} s are outside the simulated "
-                                 f"{time[0]:g}..{time[-1]:g} s")
-        values = np.column_stack([np.interp(times, time, waveforms.column(f"v({node})_V")) for node in self.outputs])
-        return values[0] if scalar else values
 
 
 def bit_line_ends(nodes: CrossbarNodes, *, end: Literal["bottom", "top"] = "bottom") -> tuple[str, ...]:

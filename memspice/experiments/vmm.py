@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from memspice.analysis.energy import group_energies, source_energies
+from memspice.analysis.readout import readout_voltages, sample_readout
 from memspice.circuits.mapping import (
     ConductancePairs,
     check_bits,
@@ -381,7 +382,7 @@ def _difference(config: VmmConfig, readout: ReadoutNodes, waveforms: Any, times:
     """Readout output ∝ ``I⁺ − I⁻`` per output: ``(len(times), outputs)`` or ``(points, outputs)``
     for ``times=None``. Differential: the difference stage's outputs. Single-ended: the
     reference column's TIA output minus each column's (the TIAs invert)."""
-    values = readout.output_voltages(waveforms, point=None) if times is None else readout.sample(waveforms, times)
+    values = readout_voltages(waveforms, readout, point=None) if times is None else sample_readout(waveforms, readout, times)
     if config.differential:
         return values
     return values[:, -1:] - values[:, :-1]
