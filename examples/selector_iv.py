@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from memspice.experiments.selector_iv import SelectorIVConfig, run_selector_iv, write_selector_iv_report
+from memspice.studies.selector_iv import SelectorIVConfig, run_selector_iv, write_selector_iv_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out/selector_iv")
@@ -22,7 +22,7 @@ docs = Path(__file__).resolve().parents[1] / "docs"
 # selector in series with a VTEAM memristor (±0.3 V thresholds, 2 kΩ/20 kΩ), ±1.2 V in 1 ms.
 studies = {
     "selector": (SelectorIVConfig(), "selector_iv.png"),
-    "1s1r": (SelectorIVConfig.demo_1s1r(), "selector_iv_1s1r.png"),
+    "1s1r": (SelectorIVConfig(demo_1s1r=True), "selector_iv_1s1r.png"),
 }
 for label, (config, docs_name) in studies.items():
     result = run_selector_iv(config)

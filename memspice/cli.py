@@ -128,37 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, help="output .va file (default: print to standard output)")
     export.set_defaults(handler=_run_export_va)
 
-    selector = commands.add_parser(
-        "selector-iv",
-        help="I-V of a threshold-switching selector (or a 1S1R cell) with threshold and hold points marked",
-        description=(
-            "Sweep a bipolar triangle (0 -> +A -> 0 -> -A -> 0) across a volatile threshold switch, alone or in "
-            "series with a memristor (1S1R), simulate it in ngspice and detect where the selector turns on "
-            "(threshold) and releases (hold) in both polarities."
-        ),
-        epilog=(
-            "outputs in DIR: iv.csv, events.csv, selector_iv.png, selector_iv.cir, summary.json (set vs detected "
-            "v_th and v_hold)\n\nexamples:\n  memspice selector-iv --out out/ts\n"
-            "  memspice selector-iv --demo-1s1r --out out/1s1r"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    selector.add_argument("--selector", default="ts", help="selector model (default ts: volatile threshold switch)")
-    _add_set_option(selector, "selector parameter, SI units (repeatable): r_on_s, r_off_s, v_th, v_hold, tau, ...")
-    selector.add_argument("--amplitude", type=_parse_number, help="triangle peak in V (default 0.8)")
-    selector.add_argument("--period", type=_parse_number, help="duration of one bipolar triangle in s (default 1m)")
-    selector.add_argument("--cycles", type=int, help="number of triangles (default 1)")
-    selector.add_argument("--memristor", help="catalog memristor in series (a 1S1R cell)")
-    selector.add_argument(
-        "--mset", dest="memristor_assignments", action="append", default=[], type=_parse_assignment,
-        metavar="PARAM=VALUE", help="parameter of the series memristor (repeatable)",
-    )
-    selector.add_argument("--series-r", type=_parse_number, help="extra series resistance in Ω")
-    selector.add_argument("--demo-1s1r", action="store_true", help="the 1S1R demo: selector + VTEAM, both snaps visible")
-    selector.add_argument("--engine", choices=("shared", "subprocess", "vacask"), help="simulator backend")
-    _add_out_option(selector)
-    selector.set_defaults(handler=_run_selector_iv)
-
     read = commands.add_parser(
         "crossbar-read",
         help="read a crossbar with wire resistance: column currents vs the ideal product Gᵀ·V",
@@ -518,31 +487,6 @@ def _run_crossbar_read(args: argparse.Namespace) -> int:
         f"{100 * errors['max_rel_error']:.3g} % (column {errors['worst_col']}); generate {result.t_generate_s:.3f} s, "
         f"simulate {result.t_simulate_s:.3f} s, parse {result.t_parse_s:.3f} s"
     )
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
-
-
-def _run_selector_iv(args: argparse.Namespace) -> int:
-    from memspice.experiments.selector_iv import SelectorIVConfig, run_selector_iv, write_selector_iv_report
-    from memspice.spicelib.selector import get_selector
-
-    selector_params = _overrides(get_selector(args.selector), args.assignments)
-    options: dict[str, object] = {"selector": args.selector, "selector_params": selector_params, "engine": args.engine}
-    for key, value in (("amplitude_V", args.amplitude), ("period_s", args.period), ("cycles", args.cycles),
-                       ("series_resistance_ohm", args.series_r)):
-        if value is not None:
-            options[key] = value
-    if args.memristor:
-        options["memristor"] = args.memristor
-        options["memristor_params"] = _model_overrides(args.memristor, args.memristor_assignments)
-    config = SelectorIVConfig.demo_1s1r(**options) if args.demo_1s1r else SelectorIVConfig(**options)
-    result = run_selector_iv(config)
-    written = write_selector_iv_report(result, args.out)
-    for label, kind in (("threshold (turn-on)", "on"), ("hold (release)", "off")):
-        for polarity, sign in ((+1, "+"), (-1, "-")):
-            detected = result.detected(kind, polarity)
-            text = f"{detected:.4f} V" if detected is not None else "not reached"
-            print(f"{label:>20} {sign}: {text}")
     print(f"wrote {len(written)} files to {args.out}")
     return 0
 

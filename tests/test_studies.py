@@ -16,6 +16,7 @@ STUDY_ARGS: dict[str, list[str]] = {
                    "--points-per-cycle", "200"],
     "coincidence": ["--x", "1,2", "--delta=-2,0,3", "--slot-width", "0.4n"],
     "program": ["--rows", "2", "--cols", "2", "--seed", "3", "--max-pulses", "4", "--g-tolerance", "2u"],
+    "selector-iv": ["--demo-1s1r", "--mset", "ron=2.5k", "--amplitude", "1.1", "--points-per-period", "1000"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.

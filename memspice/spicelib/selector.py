@@ -36,7 +36,7 @@ State s ∈ [0, 1] (0 = OFF, 1 = ON) is V(xstate) of the subcircuit, like a memr
 * At s = 0 the rate is ≥ 0 and at s = 1 it is ≤ 0, so the state cannot leave [0, 1]
   (as in Knowm's mean metastable switch); no window or bound is needed.
 
-Switching points measured with :mod:`memspice.experiments.selector_iv` (state crossing ½,
+Switching points measured with :mod:`memspice.studies.selector_iv` (state crossing ½,
 ngspice, defaults, triangle ±0.8 V): −0.40 % (V_th) and +0.06 % (V_hold) for a 1 ms triangle,
 −0.64 % / +0.13 % for 10 ms, −0.14 % / −0.22 % for 100 µs. A slow sweep switches slightly
 before V_th (the on-rate σ is already e^(−5) a few width·v_th below v_th, and over a long
