@@ -197,51 +197,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_out_option(margin)
     margin.set_defaults(handler=_run_read_margin)
 
-    vmm = commands.add_parser(
-        "vmm",
-        help="vector-matrix multiply through the whole chain: mapping, inputs, crossbar, readout, ADC",
-        description=(
-            "Map signed weights W (rows, outputs) to conductance pairs (G+ - G-, optionally quantised to L levels), "
-            "encode the inputs X on the word lines (amplitude DAC, pulse width or bit-serial), read the columns with "
-            "TIAs or integrators (differential pairs subtracted in SPICE), digitise with an N-bit ADC (shift-and-add "
-            "for bit-serial) and compare with the ideal product X·W, stage by stage."
-        ),
-        epilog=(
-            "outputs in DIR: results.csv (batch,output,ideal,analog,digital in units of W·X), vmm_chain.png, vmm.cir, "
-            "summary.json (per-stage error normalised to full scale, energy per MAC, latency)\n\nexample:\n"
-            "  memspice vmm --weights W.npy --inputs X.npy --encoding bitserial --readout integrator --adc-bits 12 "
-            "--levels 15 --out out/vmm"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    vmm.add_argument("--weights", type=Path, required=True, metavar="W.npy", help="(rows, outputs) signed weights")
-    vmm.add_argument("--inputs", type=Path, required=True, metavar="X.npy", help="(rows,) or (batch, rows) inputs >= 0")
-    vmm.add_argument("--encoding", choices=("amplitude", "pwm", "bitserial"), default="amplitude", help="input encoding")
-    vmm.add_argument("--input-bits", type=int, default=8, help="input resolution in bits (default 8)")
-    vmm.add_argument("--readout", choices=("tia", "integrator"), default="tia", help="column readout (default tia)")
-    vmm.add_argument("--adc-bits", type=int, default=8, help="ADC resolution in bits (default 8)")
-    vmm.add_argument("--levels", type=int, help="quantise weights to L conductance levels (e.g. 15 for -7..7)")
-    sides = vmm.add_mutually_exclusive_group()
-    sides.add_argument(
-        "--differential", action="store_true", default=True,
-        help="G+/G- column pairs subtracted by a difference amplifier (the default)",
-    )
-    sides.add_argument(
-        "--single-ended", action="store_true",
-        help="one column per output against a reference column instead of differential pairs",
-    )
-    vmm.add_argument(
-        "--model", help="catalog memristor for the cells, each programmed to its target G at --v-read "
-        "(--g-min/--g-max must lie in the model's range, e.g. hp: 62.5u..10m); default fixed conductances",
-    )
-    vmm.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
-    vmm.add_argument("--g-min", type=_parse_number, default=1e-6, help="smallest conductance in S (default 1u)")
-    vmm.add_argument("--g-max", type=_parse_number, default=100e-6, help="largest conductance in S (default 100u)")
-    vmm.add_argument("--v-read", type=_parse_number, default=0.2, help="read voltage in V (default 0.2, Yao 2020)")
-    vmm.add_argument("--engine", choices=("shared", "subprocess"), default="shared", help="ngspice backend")
-    _add_out_option(vmm)
-    vmm.set_defaults(handler=_run_vmm)
-
     write = commands.add_parser(
         "write-scheme",
         help="validate a V/2, V/3 or floating half-select write on a memristor array",
@@ -390,23 +345,6 @@ def _run_write_scheme(args: argparse.Namespace) -> int:
         f"energy {summary['energy_J']:.3g} J -> {summary['verdict']}"
     )
     print(f"wrote {len(written)} files to {args.out}")
-    return 0
-
-
-def _run_vmm(args: argparse.Namespace) -> int:
-    from memspice.experiments.vmm import VmmConfig, run_vmm, write_vmm_report
-
-    config = VmmConfig(
-        weights=_load_array(args.weights, what="--weights"), inputs=_load_array(args.inputs, what="--inputs"),
-        encoding=args.encoding, input_bits=args.input_bits, readout=args.readout, adc_bits=args.adc_bits,
-        levels=args.levels, differential=not args.single_ended, model=args.model, r_wire_ohm=args.r_wire, g_min_S=args.g_min,
-        g_max_S=args.g_max, v_read_V=args.v_read, engine=args.engine,
-    )
-    result = run_vmm(config)
-    written = write_vmm_report(result, args.out)
-    for stage, numbers in result.errors().items():
-        print(f"{stage:>10}: " + ", ".join(f"{key} {value:.3g}" for key, value in numbers.items()))
-    print(f"energy per MAC {result.energy_per_mac_J:.3g} J; wrote {len(written)} files to {args.out}")
     return 0
 
 

@@ -103,7 +103,7 @@ def test_vmm_cli_bit_serial_reproduces_the_integer_product(tmp_path, capsys) -> 
 
 def test_vmm_with_memristor_cells_programmed_to_the_weights() -> None:
     """HP cells set to their target G at the read voltage: the chain stays within 1 % of full scale."""
-    from memspice.experiments.vmm import VmmConfig, run_vmm
+    from memspice.studies.vmm import VmmConfig, run_vmm
 
     rng = np.random.default_rng(11)
     config = VmmConfig(weights=rng.uniform(-1, 1, (4, 2)), inputs=rng.uniform(0, 1, 4), model="hp",

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from memspice.cli import main
 from memspice.studies import all_studies
+
+HERE = Path(__file__).resolve().parent
 
 #: A short, real run of each study, as command-line options (no --out).
 STUDY_ARGS: dict[str, list[str]] = {
@@ -17,6 +20,9 @@ STUDY_ARGS: dict[str, list[str]] = {
     "coincidence": ["--x", "1,2", "--delta=-2,0,3", "--slot-width", "0.4n"],
     "program": ["--rows", "2", "--cols", "2", "--seed", "3", "--max-pulses", "4", "--g-tolerance", "2u"],
     "selector-iv": ["--demo-1s1r", "--mset", "ron=2.5k", "--amplitude", "1.1", "--points-per-period", "1000"],
+    "vmm": ["--weights", str(HERE / "vmm_weights.csv"), "--inputs", str(HERE / "vmm_inputs.csv"), "--encoding",
+            "bitserial", "--readout", "integrator", "--input-bits", "4", "--adc-bits", "10", "--levels", "7",
+            "--read-time", "50n", "--no-differential"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.

@@ -17,9 +17,10 @@ from memspice.circuits.encoders import (
     bit_serial_inputs,
     pulse_width_inputs,
 )
+from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
-from memspice.experiments.vmm import VmmConfig, run_vmm, write_vmm_report
 from memspice.netlist import Pwl
+from memspice.studies.vmm import VmmConfig, run_vmm, write_vmm_report
 
 RNG = np.random.default_rng(2020)
 #: An 8×4 signed integer weight matrix in the 15 levels −7…7 (Yao 2020), every level used.
@@ -203,3 +204,26 @@ def test_pulse_width_with_integrator_matches_amplitude_with_tia():
     assert np.max(np.abs(pwm.digital - amp.digital)) / full_scale < 0.01
     for result in (pwm, amp):
         assert result.errors()["total"]["max_abs_fs"] < 0.01
+
+
+# --------------------------------------------------------------------------- engine policy
+
+
+def test_explicit_vacask_is_refused_before_any_simulation(no_simulation):
+    """VACASK has no B-sources and the op-amps have no Verilog-A twin: a one-line refusal, nothing run."""
+    with pytest.raises(ParameterError, match="engine='vacask' cannot run the vmm chain") as caught:
+        run_vmm(VmmConfig(weights=W_INT, inputs=X_INT[0]), options=RunOptions(engine="vacask"))
+    assert "\n" not in str(caught.value) and "auto, shared or subprocess" in str(caught.value)
+
+
+def test_auto_falls_back_to_ngspice_for_a_netlist_vacask_would_take():
+    """64 memristor cells with Verilog-A twins would make auto pick VACASK; the op-amps keep it on ngspice."""
+    from memspice.engine.runner import AUTO_VACASK_MIN_TWIN_INSTANCES, estimate_size
+    from memspice.studies.vmm import plan
+
+    config = VmmConfig(weights=RNG.uniform(-1, 1, (8, 4)), inputs=RNG.uniform(0, 1, 8), model="hp",
+                       g_min_S=1.05 / 16e3, g_max_S=0.9 / 100, adc_bits=10)
+    assert estimate_size(plan(config)[0].netlist).twin_instances >= AUTO_VACASK_MIN_TWIN_INSTANCES
+    result = run_vmm(config, options=RunOptions(engine="auto"))
+    assert result.engine == "shared" and result.summary()["engine"]["backend"] == "shared"
+    assert result.errors()["total"]["max_abs_fs"] < 0.01

@@ -132,3 +132,4 @@ def _load_studies() -> None:
     import memspice.studies.coincidence  # noqa: F401
     import memspice.studies.programming  # noqa: F401
     import memspice.studies.selector_iv  # noqa: F401
+    import memspice.studies.vmm  # noqa: F401
