@@ -317,7 +317,13 @@ def parse_text(text: str, tp: Any, path: str) -> Any:
     if origin is tuple:
         args = typing.get_args(tp)
         element = args[0] if len(args) == 2 and args[1] is Ellipsis else None
-        parts = [part.strip() for part in text.split(",") if part.strip()]
+        # A list of tuples (e.g. cells as ROW,COL pairs) is written ``3,4;5,1``.
+        nested = element is not None and typing.get_origin(strip_optional(element)[0]) is tuple
+        separator = ";" if nested else ","
+        parts = [part.strip() for part in text.split(separator)]
+        if len(parts) > 1 and not all(parts):
+            raise ConfigError(path, text, f"values separated by '{separator}' with none empty")
+        parts = [part for part in parts if part]
         if element is None:
             return tuple(parse_text(p, a, path) for p, a in zip(parts, args))
         return tuple(parse_text(p, element, path) for p in parts)

@@ -92,3 +92,20 @@ def test_errors_name_the_field_the_value_and_what_is_allowed(build, path, messag
 def test_field_specs_flatten_nested_configs() -> None:
     paths = [path for path, *_ in Bench.field_specs()]
     assert paths == ["rows", "scheme", "widths_s", "amplitude_V", "wires.r_word_ohm", "wires.r_bit_ohm", "params"]
+
+
+@dataclass(frozen=True)
+class Cells(ConfigBase):
+    cells: tuple[tuple[int, int], ...] = setting(((0, 0),), low=0, high=100, doc="cells as ROW,COL pairs")
+
+
+def test_lists_of_pairs_are_written_with_semicolons() -> None:
+    assert Cells().with_overrides({"cells": "3,4; 5,1"}).cells == ((3, 4), (5, 1))
+    assert Cells().with_overrides({"cells": "7,2"}).cells == ((7, 2),)
+    with pytest.raises(ConfigError, match="cells"):
+        Cells().with_overrides({"cells": "3,4;;5,1"})
+
+
+def test_empty_list_entries_are_refused() -> None:
+    with pytest.raises(ConfigError, match="none empty"):
+        Bench().with_overrides({"widths_s": "10n,,50n"})
