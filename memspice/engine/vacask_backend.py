@@ -150,11 +150,34 @@ def prepare_osdi(models: Iterable[object], netlist_text: str, directory: Path) -
     VacaskNotFoundError, VerilogACompileError
         from :func:`memspice.engine.openvaf.compile_va`.
     """
-    loaded = set(re.findall(r'^\s*load\s+"([^"]+)"', netlist_text, re.MULTILINE))
     copied: list[Path] = []
+    for model, source in _loaded_modules(models, netlist_text):
+        target = directory / model.osdi_file_name
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+        copied.append(target)
+    return copied
+
+
+def module_files(models: Iterable[object], netlist_text: str) -> dict[str, bytes]:
+    """The files a VACASK netlist loads from its own folder, by file name: the compiled module
+    of each :class:`~memspice.netlist.OsdiModel` it loads (``<module>.osdi``) and, for a module
+    compiled from Verilog-A text, that source (``<module>.va``). Saved beside the netlist, they
+    let ``vacask <name>.sim`` run it as it is. Errors as :func:`prepare_osdi`."""
+    files: dict[str, bytes] = {}
+    for model, source in _loaded_modules(models, netlist_text):
+        if model.va_source is not None:
+            files[Path(model.osdi_file_name).with_suffix(".va").name] = model.va_source.encode("utf-8")
+        files[model.osdi_file_name] = source.read_bytes()
+    return files
+
+
+def _loaded_modules(models: Iterable[object], netlist_text: str) -> list[tuple[object, Path]]:
+    """(model, compiled module file) of each model whose module the netlist ``load`` s."""
+    loaded = set(re.findall(r'^\s*load\s+"([^"]+)"', netlist_text, re.MULTILINE))
+    found = []
     for model in models:
-        file_name = model.osdi_file_name
-        if file_name not in loaded:
+        if model.osdi_file_name not in loaded:
             continue
         if model.osdi_path is not None:
             source = Path(model.osdi_path)
@@ -162,11 +185,8 @@ def prepare_osdi(models: Iterable[object], netlist_text: str, directory: Path) -
                 raise NetlistError(f"OsdiModel {model.subcircuit!r}: osdi_path {str(source)!r} does not exist")
         else:
             source = compile_va(model.va_source)
-        target = directory / file_name
-        if source.resolve() != target.resolve():
-            shutil.copyfile(source, target)
-        copied.append(target)
-    return copied
+        found.append((model, source))
+    return found
 
 
 def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) -> EngineOutput:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from memspice.files import write_csv_atomic, write_json_atomic, write_text_atomic
+from memspice.files import atomic_open, write_csv_atomic, write_json_atomic, write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,14 +22,16 @@ def write_report(
     folder: Path,
     *,
     texts: Mapping[str, str] = {},
+    files: Mapping[str, bytes] = {},
     tables: Mapping[str, "pd.DataFrame"] = {},
     figures: Mapping[str, Callable[[Path], Path]] = {},
     summary: Mapping[str, Any],
 ) -> dict[str, Path]:
     """Write a study's outputs into ``folder`` (created if missing); returns file name -> path.
 
-    ``texts`` (netlists and other text files) and ``tables`` (CSV, full float precision) are
-    written as named; each of ``figures`` is called with its destination path and must write
+    ``texts`` (netlists and other text files), ``files`` (bytes as they are, e.g. the compiled
+    Verilog-A modules a saved VACASK netlist loads) and ``tables`` (CSV, full float precision)
+    are written as named; each of ``figures`` is called with its destination path and must write
     it; ``summary`` goes to ``summary.json`` last.
     """
     folder = Path(folder)
@@ -38,6 +40,10 @@ def write_report(
     written: dict[str, Path] = {}
     for name, text in texts.items():
         written[name] = write_text_atomic(folder / name, text)
+    for name, content in files.items():
+        with atomic_open(folder / name, "wb") as stream:
+            stream.write(content)
+        written[name] = folder / name
     for name, frame in tables.items():
         written[name] = write_csv_atomic(folder / name, frame)
     for name, draw in figures.items():
