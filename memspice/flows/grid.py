@@ -1,0 +1,57 @@
+"""A grid of study points: one complete config of a study per combination of swept values.
+
+A grid is data. Each :class:`GridPoint` holds the config that simulates it (a config of a
+registered study, e.g. :class:`~memspice.studies.write_scheme.WriteSchemeConfig`) and the
+coordinates that name it (``{"v_write_V": 2.0, "pulse_width_s": 5e-08}``). A study that is a
+grid of another study's points (write-margin over write-scheme) builds its grid, runs every
+point and tabulates the results; :func:`run_grid` is the serial loop, and a parallel executor
+or a result store can run the same points in any order, since no point depends on another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class GridPoint(Generic[C]):
+    """One point: its coordinates (axis name -> value, in the grid's axis order) and its config."""
+
+    coords: Mapping[str, Any]
+    config: C
+
+
+@dataclass(frozen=True)
+class Grid(Generic[C]):
+    """The points of a sweep, in the order their results are tabulated (last axis fastest)."""
+
+    axes: tuple[str, ...]
+    points: tuple[GridPoint[C], ...]
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __iter__(self) -> Iterator[GridPoint[C]]:
+        return iter(self.points)
+
+    def configs(self) -> tuple[C, ...]:
+        """The config of every point, in order."""
+        return tuple(point.config for point in self.points)
+
+
+def run_grid(
+    grid: Grid[C], run_point: Callable[[C], R], *, on_point: Callable[[int, GridPoint[C], R], None] | None = None,
+) -> list[R]:
+    """Run ``run_point(config)`` for every point, one after another; ``on_point(done, point, result)``
+    after each. Returns the results in the grid's order."""
+    results: list[R] = []
+    for done, point in enumerate(grid, start=1):
+        result = run_point(point.config)
+        results.append(result)
+        if on_point is not None:
+            on_point(done, point, result)
+    return results
