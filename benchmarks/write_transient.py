@@ -2,7 +2,7 @@
 
 For each size N, the same bench (VTEAM with ±1.4 V thresholds, all cells ON, targets at the
 near and far corners, V_W = 2 V, 50 ns, ``--r-wire`` Ω segments) is run by each engine through
-:func:`memspice.experiments.write_scheme.run_write_scheme`; the baseline of every ratio is
+:func:`memspice.studies.write_scheme.run_write_scheme`; the baseline of every ratio is
 ngspice (shared library) at the same size, measured in the same run. Columns:
 
 * simulate: the simulator itself (``WriteSchemeResult.t_simulate_s``);
@@ -27,8 +27,9 @@ try:
 except ImportError:  # running from a checkout without installing: use the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from memspice.engine.options import RunOptions
 from memspice.errors import MemspiceError
-from memspice.experiments.write_scheme import WriteSchemeConfig, run_write_scheme
+from memspice.studies.write_scheme import WriteSchemeConfig, run_write_scheme
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{size:4d} {engine:8s} not run (a smaller size took longer than {args.limit_s:g} s)")
                 continue
             config = WriteSchemeConfig(scheme="v2", rows=size, cols=size, r_wire_ohm=args.r_wire,
-                                       targets=((size - 1, 0), (0, size - 1)), engine=engine)
+                                       targets=((size - 1, 0), (0, size - 1)))
             try:
-                result = run_write_scheme(config)
+                result = run_write_scheme(config, options=RunOptions(engine=engine))
             except MemspiceError as error:
                 print(f"{size:4d} {engine:8s} failed: {str(error).splitlines()[0]}")
                 continue

@@ -15,15 +15,16 @@ import shutil
 import sys
 from pathlib import Path
 
+from memspice.engine.options import RunOptions
 from memspice.studies.coincidence import CoincidenceConfig, run_coincidence, write_coincidence_report
-from memspice.experiments.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
+from memspice.studies.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out/write_schemes")
 docs = Path(__file__).resolve().parents[1] / "docs"
 
 write = run_write_scheme(WriteSchemeConfig(scheme="v2", rows=16, cols=16, v_write_V=2.0, pulse_width_s=50e-9,
-                                           r_wire_ohm=1.0, targets=((3, 4),), engine="shared"))
+                                           r_wire_ohm=1.0, targets=((3, 4),)), options=RunOptions(engine="shared"))
 summary = write.summary()
 print(f"V/2 write of (3,4): switched {summary['all_selected_switched']}, selected v_peak "
       f"{summary['selected_min_v_peak_V']:.3f} V, worst half-selected v_peak {summary['worst_half_selected_v_peak_V']:.3f} V "

@@ -30,13 +30,6 @@ def _parse_assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _parse_frequencies(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(parse_spice_number(part, name="--freq") for part in text.split(",") if part.strip())
-    except ParameterError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _parse_number(text: str) -> float:
     try:
         return parse_spice_number(text)
@@ -65,25 +58,6 @@ def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
         "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
         help=help_text,
     )
-
-
-def _add_write_array_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scheme", choices=("v2", "v2_symmetric", "v3", "float"), default="v2", help="biasing scheme")
-    parser.add_argument("--rows", type=int, default=8, help="word lines (default 8)")
-    parser.add_argument("--cols", type=int, default=8, help="bit lines (default 8)")
-
-
-def _add_write_bench_options(parser: argparse.ArgumentParser) -> None:
-    """Wires, initial pattern, targets, tolerance, engine and output folder of a write study."""
-    parser.add_argument("--r-wire", type=_parse_number, default=0.0, help="segment resistance of every line in Ω")
-    parser.add_argument(
-        "--pattern", choices=("worst", "random", "checkerboard", "all-off"), default="worst",
-        help="initial states of the other cells (default worst: all ON)",
-    )
-    parser.add_argument("--target", default="0,0", metavar="ROW,COL[;ROW,COL...]", help="cells to write (default 0,0)")
-    parser.add_argument("--tolerance", type=_parse_number, default=0.01, help="allowed |d_state| of other cells")
-    parser.add_argument("--engine", choices=("auto", "shared", "subprocess", "vacask"), default="auto", help="simulator")
-    _add_out_option(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,155 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_out_option(margin)
     margin.set_defaults(handler=_run_read_margin)
 
-    write = commands.add_parser(
-        "write-scheme",
-        help="validate a V/2, V/3 or floating half-select write on a memristor array",
-        description=(
-            "Apply one write pulse to the target cells of a rows x cols memristor array through a half-select "
-            "scheme, simulate the transient, and report whether each selected cell switched and how far every "
-            "half-selected and unselected cell moved (disturb), with the peak voltage each cell saw and the energy "
-            "drawn. Schemes: v2 (unselected lines at V_W/2), v2_symmetric (Prezioso: +V_W/2 on the selected word "
-            "line, -V_W/2 on the selected bit line, others grounded), v3 (V_W/3 and 2V_W/3), float (unselected lines "
-            "open). Default device: VTEAM with +-1.4 V thresholds, so V/2 holds below V_W = 2.8 V."
-        ),
-        epilog=(
-            "outputs in DIR: cells.csv (row,col,role,state_before,state_after,d_state,v_peak_V), write_scheme.png, "
-            "the netlist, summary.json (switched per target, worst disturb, energy, pass/fail)\n\nexample:\n"
-            "  memspice write-scheme --scheme v2 --rows 16 --cols 16 --v-write 2 --pulse-width 50n --r-wire 1 "
-            "--target 3,4 --out out/v2"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_write_array_options(write)
-    write.add_argument("--model", default="vteam", help="catalog memristor (default vteam with write parameters)")
-    _add_set_option(write, "model parameter override, SI units (repeatable)")
-    write.add_argument("--v-write", type=_parse_number, default=2.0, help="write amplitude V_W in V (default 2)")
-    write.add_argument("--pulse-width", type=_parse_number, default=50e-9, help="pulse width in s (default 50n)")
-    _add_write_bench_options(write)
-    write.set_defaults(handler=_run_write_scheme)
-
-    margin_w = commands.add_parser(
-        "write-margin",
-        help="operating window of a write scheme: pass/fail over write amplitude x pulse width",
-        description=(
-            "Run the write-scheme validation at every (V_W, pulse width) of a grid and map where it passes: "
-            "every target switched and every other cell moved less than the tolerance. The window a designer signs "
-            "off is the passing V_W range at each width."
-        ),
-        epilog=(
-            "outputs in DIR: write_margin.csv (one row per point: rows, cols, r_wire_ohm, v_write_V, pulse_width_s, "
-            "...), write_margin.png (one pass/fail panel per array size x r_wire), summary.json (window per size, "
-            "r_wire and width)\n\nexamples:\n"
-            "  memspice write-margin --scheme v2 --rows 8 --cols 8 --v-write 1.2,1.6,2.0,2.4,2.8,3.2 "
-            "--pulse-width 10n,50n,200n --out out/margin_v2\n"
-            "  memspice write-margin --sizes 8,32 --r-wires 0,5 --v-write 1.2,1.6,2.0,2.4,2.8,3.2 "
-            "--pulse-width 10n,20n,50n,100n --out out/margin_grid"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_write_array_options(margin_w)
-    margin_w.add_argument("--v-write", type=_parse_frequencies, default=(1.2, 1.6, 2.0, 2.4, 2.8, 3.2),
-                          metavar="V1,V2,...", help="write amplitudes in V (default 1.2,1.6,...,3.2)")
-    margin_w.add_argument("--pulse-width", type=_parse_frequencies, default=(10e-9, 50e-9, 200e-9),
-                          metavar="T1,T2,...", help="pulse widths in s (default 10n,50n,200n)")
-    margin_w.add_argument("--sizes", default=None, metavar="N1,N2,...",
-                          help="also sweep square array sizes N x N (replaces --rows/--cols; default: one array)")
-    margin_w.add_argument("--r-wires", default=None, metavar="R1,R2,...",
-                          help="also sweep the wire segment resistance in Ω (replaces --r-wire; default: one value)")
-    _add_write_bench_options(margin_w)
-    margin_w.set_defaults(handler=_run_write_margin)
     return parser
-
-
-def _write_params(model: str, assignments: list[tuple[str, str]]) -> dict[str, object]:
-    """VTEAM's write parameters (±1.4 V thresholds) for the default device, plus the user's overrides."""
-    from memspice.experiments.write_scheme import WRITE_PARAMS
-
-    params: dict[str, object] = dict(WRITE_PARAMS) if model == "vteam" else {}
-    params.update(_model_overrides(model, assignments))
-    return params
-
-
-def _run_write_margin(args: argparse.Namespace) -> int:
-    from memspice.experiments.write_margin import WriteMarginConfig, run_write_margin, write_write_margin_report
-
-    def parse_list(text: str | None, option: str, parse):  # parse: str -> number
-        if text is None:
-            return None
-        parts = [part.strip() for part in text.split(",")]
-        if not all(parts):
-            raise ParameterError(f"{option}={text!r}: give a comma-separated list without empty entries, e.g. "
-                                 f"{'4,8,16' if option == '--sizes' else '0,1,5'}")
-        return tuple(parse(part) for part in parts)
-
-    def parse_size(part: str) -> int:
-        try:
-            return int(part)
-        except ValueError:
-            raise ParameterError(f"--sizes contains {part!r}; every entry must be an integer >= 1 "
-                                 "(N means an N x N array)") from None
-
-    sizes = parse_list(args.sizes, "--sizes", parse_size)
-    r_wires = parse_list(args.r_wires, "--r-wires", lambda part: parse_spice_number(part, name="--r-wires"))
-    if sizes is not None and (args.rows, args.cols) != (8, 8):
-        raise ParameterError("--sizes replaces --rows/--cols; give either --sizes or --rows/--cols")
-    if r_wires is not None and args.r_wire != 0.0:
-        raise ParameterError("--r-wires replaces --r-wire; give either --r-wires or --r-wire")
-    config = WriteMarginConfig(
-        v_write_V=args.v_write, pulse_width_s=args.pulse_width, scheme=args.scheme, rows=args.rows, cols=args.cols,
-        r_wire_ohm=args.r_wire, pattern=args.pattern, targets=_parse_targets(args.target),
-        disturb_tolerance=args.tolerance, engine=args.engine, sizes=sizes, r_wires_ohm=r_wires,
-    )
-    several = len(config.arrays) * len(config.wires) > 1
-
-    def on_point(row: dict, done: int, total: int) -> None:
-        where = f"{row['rows']}x{row['cols']}, r_wire {row['r_wire_ohm']:g} ohm, " if several else ""
-        print(f"[{done}/{total}] {where}V_W {row['v_write_V']:g} V, {row['pulse_width_s']:g} s: "
-              f"{'pass' if row['passed'] else 'fail'} ({row['wall_time_s']:.2f} s)", file=sys.stderr)
-
-    result = run_write_margin(config, on_point=on_point)
-    written = write_write_margin_report(result, args.out)
-    for window in result.window():
-        low, high = window["v_write_min_V"], window["v_write_max_V"]
-        span = f"{low:g} .. {high:g} V" if low is not None else "none"
-        where = f"{window['rows']}x{window['cols']}, r_wire {window['r_wire_ohm']:g} ohm, " if several else ""
-        print(f"{where}pulse width {window['pulse_width_s']:g} s: passing V_W {span}")
-    print(f"wrote {len(written)} files to {args.out} in {result.t_total_s:.1f} s")
-    return 0
-
-
-def _parse_targets(text: str) -> tuple[tuple[int, int], ...]:
-    try:
-        return tuple(
-            (int(row), int(col)) for row, col in (part.split(",") for part in text.split(";") if part.strip())
-        )
-    except ValueError:
-        raise ParameterError(f"--target={text!r}: write ROW,COL pairs separated by ';', e.g. 3,4;5,1") from None
-
-
-def _run_write_scheme(args: argparse.Namespace) -> int:
-    from memspice.experiments.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
-
-    params = _write_params(args.model, args.assignments)
-    config = WriteSchemeConfig(
-        scheme=args.scheme, rows=args.rows, cols=args.cols, model=args.model, params=params,
-        v_write_V=args.v_write, pulse_width_s=args.pulse_width, r_wire_ohm=args.r_wire, pattern=args.pattern,
-        targets=_parse_targets(args.target), disturb_tolerance=args.tolerance, engine=args.engine,
-    )
-    result = run_write_scheme(config)
-    written = write_write_scheme_report(result, args.out)
-    summary = result.summary()
-    print(
-        f"selected switched: {summary['selected_switched']}; worst half-selected |d_state| "
-        f"{summary['worst_half_selected_abs_d_state']:.3g} (v_peak {summary['worst_half_selected_v_peak_V']:.3g} V); "
-        f"worst unselected |d_state| {summary['worst_unselected_abs_d_state']:.3g}; v_peak near corner "
-        f"{summary['corners']['near']['cell']} ({summary['corners']['near']['role']}) "
-        f"{summary['corners']['near']['v_peak_V']:.3g} V, far corner {summary['corners']['far']['cell']} "
-        f"({summary['corners']['far']['role']}) {summary['corners']['far']['v_peak_V']:.3g} V; "
-        f"energy {summary['energy_J']:.3g} J -> {summary['verdict']}"
-    )
-    print(f"wrote {len(written)} files to {args.out}")
-    return 0
 
 
 def _run_read_margin(args: argparse.Namespace) -> int:

@@ -125,7 +125,7 @@ def test_write_scheme_cli_v2_switches_the_target_and_spares_the_rest(tmp_path) -
 
 def test_write_margin_cli_maps_the_window(tmp_path) -> None:
     out = tmp_path / "wm"
-    assert main(["write-margin", "--rows", "4", "--cols", "4", "--v-write", "1.2,2.0,3.2", "--pulse-width", "10n,50n",
+    assert main(["write-margin", "--rows", "4", "--cols", "4", "--v-writes", "1.2,2.0,3.2", "--pulse-widths", "10n,50n",
                  "--engine", "shared", "--out", str(out)]) == 0
     table = pd.read_csv(out / "write_margin.csv")
     passing = {(row.v_write_V, row.pulse_width_s) for row in table.itertuples() if row.passed}

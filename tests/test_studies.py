@@ -23,10 +23,14 @@ STUDY_ARGS: dict[str, list[str]] = {
     "vmm": ["--weights", str(HERE / "vmm_weights.csv"), "--inputs", str(HERE / "vmm_inputs.csv"), "--encoding",
             "bitserial", "--readout", "integrator", "--input-bits", "4", "--adc-bits", "10", "--levels", "7",
             "--read-time", "50n", "--no-differential"],
+    "write-scheme": ["--rows", "4", "--cols", "5", "--target", "1,2;3,0", "--scheme", "v3", "--set", "v_off=1.3",
+                     "--v-write", "2.2", "--pulse-width", "20n", "--disturb-tolerance", "0.02"],
+    "write-margin": ["--rows", "3", "--cols", "3", "--v-writes", "1.2,2", "--pulse-widths", "10n,50n", "--r-wires",
+                     "0,2", "--target", "1,1", "--disturb-tolerance", "0.02"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.
-RUN_DEPENDENT = {"wall_time_s", "t_generate_s", "t_simulate_s", "t_parse_s"}
+RUN_DEPENDENT = {"wall_time_s", "t_generate_s", "t_simulate_s", "t_parse_s", "t_total_s"}
 
 
 def _results(summary: dict) -> dict:

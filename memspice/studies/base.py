@@ -133,3 +133,5 @@ def _load_studies() -> None:
     import memspice.studies.programming  # noqa: F401
     import memspice.studies.selector_iv  # noqa: F401
     import memspice.studies.vmm  # noqa: F401
+    import memspice.studies.write_scheme  # noqa: F401
+    import memspice.studies.write_margin  # noqa: F401
