@@ -4,9 +4,9 @@ Every field of the study's config becomes an option (``--points-per-cycle`` for
 ``points_per_cycle``, or the name the field's :class:`~memspice.config.FieldSpec` gives),
 with its doc, unit, default and allowed range as help; a table field (model parameters)
 becomes a repeatable ``--set NAME=VALUE``; a ``bool`` field the pair ``--NAME`` /
-``--no-NAME``; a matrix field (``tuple[tuple[float, ...], ...]``) a ``.npy`` or ``.csv`` file,
-read into the config (so ``--print-config`` writes the numbers, not the file name). Every
-study command also takes
+``--no-NAME``; a list option takes ``X1,X2,...`` or, like a matrix option
+(``tuple[tuple[float, ...], ...]``), a ``.npy``/``.csv`` file whose numbers go into the config
+(so ``--print-config`` writes the numbers, not the file name). Every study command also takes
 
 * ``--config FILE.toml``: start from that file (options given on the command line override it);
 * ``--print-config``: print the effective config as TOML and exit (nothing is simulated);
@@ -28,7 +28,9 @@ from dataclasses import MISSING
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from memspice.config import ConfigBase, ConfigError, FieldSpec, assign_path, is_table, load_toml_data, strip_optional
+from memspice.config import (
+    ConfigBase, ConfigError, FieldSpec, array_depth, assign_path, is_table, load_toml_data, strip_optional,
+)
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.studies.base import Study
@@ -67,6 +69,8 @@ def _help(spec: FieldSpec | None, default: Any, *, is_table: bool) -> str:
 def _metavar(option: "_Option", annotation: Any, spec: FieldSpec | None) -> str:
     if spec is not None and spec.choices:
         return "{" + ",".join(spec.choices) + "}"
+    if array_depth(annotation) > 1:
+        return "FILE.npy|FILE.csv"
     if typing.get_origin(strip_optional(annotation)[0]) is tuple:
         return "X1,X2,..."
     return option.flag[2:].upper().replace("-", "_")
@@ -85,30 +89,6 @@ def _assignment(text: str) -> tuple[str, str]:
     if not sep or not name.strip() or not value.strip():
         raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. roff=16k")
     return name.strip(), value.strip()
-
-
-def _is_matrix(annotation: Any) -> bool:
-    """True for a field holding a matrix, ``tuple[tuple[float, ...], ...]`` (an array users keep in a file)."""
-    tp = strip_optional(annotation)[0]
-    args = typing.get_args(tp) if typing.get_origin(tp) is tuple else ()
-    return len(args) == 2 and args[1] is Ellipsis and typing.get_origin(args[0]) is tuple
-
-
-def _read_array_file(text: str) -> list:
-    """A matrix option's value: a ``.npy`` file (no pickles) or a comma-separated table
-    (``.csv``, ``.txt``), as nested lists for the config (which checks shape and values)."""
-    import numpy as np
-
-    path = Path(text)
-    try:
-        if path.suffix.lower() in (".csv", ".txt"):
-            array = np.loadtxt(path, delimiter=",", ndmin=2)
-        else:
-            array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a .npy array or a comma-separated table "
-                                         f"({error})") from None
-    return array.tolist()
 
 
 def _options_of(config_type: type[ConfigBase], prefix: str) -> list[tuple[_Option, Any, FieldSpec | None, Any]]:
@@ -135,9 +115,6 @@ def add_study_command(commands: argparse._SubParsersAction, study: Study, *, out
         if option.is_table:
             parser.add_argument(option.flag, dest=option.dest, action="append", default=[], type=_assignment,
                                 metavar="NAME=VALUE", help=_help(spec, default, is_table=True))
-        elif _is_matrix(annotation):
-            parser.add_argument(option.flag, dest=option.dest, default=None, type=_read_array_file,
-                                metavar="FILE.npy", help=_help(spec, default, is_table=False))
         elif strip_optional(annotation)[0] is bool:
             parser.add_argument(option.flag, dest=option.dest, default=None, action=argparse.BooleanOptionalAction,
                                 help=_help(spec, default, is_table=False))

@@ -11,7 +11,8 @@ one-line doc. From that metadata alone the base class
   :meth:`ConfigBase.from_dict`, TOML through :meth:`ConfigBase.to_toml` / :func:`load_toml`),
   refusing unknown keys by name;
 * applies dotted overrides such as ``array.r_word_ohm=5`` (:meth:`ConfigBase.with_overrides`),
-  values parsed with SPICE suffixes (``50n``, ``16k``);
+  values parsed with SPICE suffixes (``50n``, ``16k``); a list or matrix field given a ``.npy``/``.csv``
+  file name reads the array from it, so the config holds the numbers, not the path;
 * gives a stable content hash (:meth:`ConfigBase.content_hash`): the same config gives the
   same hash in any process on any machine.
 
@@ -279,7 +280,8 @@ class ConfigBase:
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "ConfigBase":
         """A copy with dotted-path overrides applied (``{"array.r_word_ohm": "5"}``); text values are
-        parsed by the field's type (numbers with SPICE suffixes, lists comma-separated)."""
+        parsed by the field's type (numbers with SPICE suffixes, lists comma-separated or read from
+        a ``.npy``/``.csv`` file: :data:`ARRAY_FILE_SUFFIXES`)."""
         data = self.to_dict()
         for path, value in overrides.items():
             assign_path(type(self), data, path.split("."), value, path)
@@ -317,6 +319,8 @@ def parse_text(text: str, tp: Any, path: str) -> Any:
     if origin is tuple:
         args = typing.get_args(tp)
         element = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        if element is not None and text.strip().lower().endswith(ARRAY_FILE_SUFFIXES):
+            return read_array_file(text.strip(), array_depth(tp), path)
         # A list of tuples (e.g. cells as ROW,COL pairs) is written ``3,4;5,1``.
         nested = element is not None and typing.get_origin(strip_optional(element)[0]) is tuple
         separator = ";" if nested else ","
@@ -345,6 +349,45 @@ def parse_text(text: str, tp: Any, path: str) -> Any:
         except ParameterError:
             raise ConfigError(path, text, "a number such as 1e-3, 2.5u, 16k or 1Meg") from None
     return text
+
+
+#: A value for a list field (``tuple[float, ...]``, or a matrix ``tuple[tuple[float, ...], ...]``)
+#: that ends in one of these is a file to read the array from: NumPy's ``.npy``, or numbers
+#: separated by commas (one matrix row per line).
+ARRAY_FILE_SUFFIXES = (".npy", ".csv", ".txt")
+
+
+def array_depth(tp: Any) -> int:
+    """How many list levels a field holds: 1 for ``tuple[float, ...]``, 2 for a matrix
+    ``tuple[tuple[float, ...], ...]``, 0 for anything else."""
+    tp, _ = strip_optional(tp)
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) is not tuple or len(args) != 2 or args[1] is not Ellipsis:
+        return 0
+    return 1 + array_depth(args[0])
+
+
+def read_array_file(file: str, depth: int, path: str) -> tuple:
+    """The array in ``file`` (``.npy``, or ``.csv``/``.txt`` with commas) as nested tuples of
+    ``depth`` levels, for the list field at ``path``; ConfigError naming the file otherwise."""
+    import numpy as np
+
+    try:
+        if Path(file).suffix.lower() == ".npy":
+            array = np.load(file, allow_pickle=False)
+        else:
+            array = np.loadtxt(file, delimiter=",", ndmin=depth)
+    except (OSError, ValueError) as error:
+        raise ConfigError(path, file, "a .npy file or numbers separated by commas",
+                          reason=f"cannot be read ({error})") from None
+    if array.ndim != depth:
+        raise ConfigError(path, file, f"a file holding a {depth}-dimensional array",
+                          reason=f"holds an array of shape {array.shape}")
+    return _nested_tuples(array.tolist())
+
+
+def _nested_tuples(values: Any) -> Any:
+    return tuple(_nested_tuples(v) for v in values) if isinstance(values, list) else values
 
 
 def assign_path(cls: type, data: dict, parts: list[str], value: Any, path: str) -> None:

@@ -109,3 +109,32 @@ def test_lists_of_pairs_are_written_with_semicolons() -> None:
 def test_empty_list_entries_are_refused() -> None:
     with pytest.raises(ConfigError, match="none empty"):
         Bench().with_overrides({"widths_s": "10n,,50n"})
+
+
+@dataclass(frozen=True)
+class Matrix(ConfigBase):
+    g_S: tuple[tuple[float, ...], ...] | None = setting(None, unit="S", low=0.0, low_open=True, doc="conductances")
+    v_V: tuple[float, ...] = setting((0.1,), unit="V", doc="inputs")
+
+
+def test_list_and_matrix_fields_read_npy_and_csv_files(tmp_path) -> None:
+    """A file name for a list field puts the numbers into the config (TOML then holds them)."""
+    import numpy as np
+
+    g = np.array([[1e-4, 2e-6, 3.5e-5], [7e-6, 1e-3, 1.25e-4]])
+    np.save(tmp_path / "g.npy", g)
+    np.savetxt(tmp_path / "g.csv", g, delimiter=",", fmt="%.17g")
+    (tmp_path / "v.csv").write_text("0.1,-0.2\n")
+    for name in ("g.npy", "g.csv"):
+        matrix = Matrix().with_overrides({"g_S": str(tmp_path / name), "v_V": str(tmp_path / "v.csv")})
+        assert matrix.g_S == tuple(map(tuple, g.tolist())) and matrix.v_V == (0.1, -0.2)
+        (tmp_path / "m.toml").write_text(matrix.to_toml())
+        assert load_toml(Matrix, tmp_path / "m.toml") == matrix
+    np.save(tmp_path / "flat.npy", g.ravel())
+    with pytest.raises(ConfigError, match=r"holds an array of shape \(6,\)"):
+        Matrix().with_overrides({"g_S": str(tmp_path / "flat.npy")})
+    with pytest.raises(ConfigError, match="cannot be read"):
+        Matrix().with_overrides({"g_S": str(tmp_path / "missing.npy")})
+    np.save(tmp_path / "bad.npy", -g)
+    with pytest.raises(ConfigError, match=r"g_S\[0\]\[0\]=-0.0001 is not allowed"):
+        Matrix().with_overrides({"g_S": str(tmp_path / "bad.npy")})
