@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from memspice.cli import main
+from memspice.errors import ParameterError
 from memspice.studies import all_studies
 
 HERE = Path(__file__).resolve().parent
@@ -152,6 +153,6 @@ def test_matrix_fields_read_a_file(tmp_path, capsys) -> None:
         args = parser.parse_args(["table", "--matrix", str(tmp_path / name), "--print-config"])
         assert args.handler(args) == 0
         assert tomllib.loads(capsys.readouterr().out) == {"matrix": [[1.0, 2.0], [3.0, 4.0]]}
-    with pytest.raises(SystemExit):
-        parser.parse_args(["table", "--matrix", str(tmp_path / "missing.npy")])
-    assert "cannot read" in capsys.readouterr().err
+    args = parser.parse_args(["table", "--matrix", str(tmp_path / "missing.npy"), "--print-config"])
+    with pytest.raises(ParameterError, match=r"--matrix=.*missing\.npy.*cannot be read"):
+        args.handler(args)
