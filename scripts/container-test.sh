@@ -242,8 +242,8 @@ check_outputs() {
     grep -q '^hp: ' "$out/models.txt" || { echo "$label: models.txt does not list hp"; return 1; }
     grep -q '^module ' "$out/hp.va" || { echo "$label: hp.va is not a Verilog-A module"; return 1; }
     for study in crossbar-read write-scheme write-scheme-vacask; do
-        # "engine": "vacask" (studies not yet on the spine) or "engine": {"backend": "vacask", ...}
-        grep -qE '"engine": "vacask"|"backend": "vacask"' "$out/$study/summary.json" \
+        # the summary's engine block: "engine": {"backend": "vacask", "version": ...}
+        grep -q '"backend": "vacask"' "$out/$study/summary.json" \
             || { echo "$label: $study did not run in VACASK:"; grep '"engine' "$out/$study/summary.json"; return 1; }
     done
     # Every folder listable and every file readable by a user that is neither root nor the owner.
