@@ -32,6 +32,13 @@ STUDY_ARGS: dict[str, list[str]] = {
 
 #: Summary keys that are measurements of the run itself, not results.
 RUN_DEPENDENT = {"wall_time_s", "t_generate_s", "t_simulate_s", "t_parse_s", "t_total_s"}
+    "crossbar-read": ["--rows", "12", "--cols", "10", "--pattern", "checkerboard", "--r-word", "2", "--r-bit", "1",
+                      "--v-read", "0.3"],
+    "read-margin": ["--sizes", "4,8", "--cells", "0T1R,1S1R", "--scheme", "v3", "--r-wire", "2"],
+}
+
+#: Summary keys that are measurements of the run itself, not results.
+RUN_DEPENDENT = {"wall_time_s", "t_generate_s", "t_simulate_s", "t_parse_s", "t_reference_s"}
 
 
 def _results(summary: dict) -> dict:

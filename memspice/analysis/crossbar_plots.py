@@ -21,11 +21,13 @@ def plot_crossbar_read(
     path: Path,
     *,
     title: str,
+    ideal_label: str = "ideal Gᵀ·V",
     dpi: int = 150,
 ) -> Path:
     """Heat map of the voltage across every cell, beside ideal vs simulated column currents.
 
-    ``cell_voltages_V`` is ``(rows, cols)``; ``ideal_A`` and ``simulated_A`` are ``(cols,)``.
+    ``cell_voltages_V`` is ``(rows, cols)``;
+    ``ideal_A`` and ``simulated_A`` are ``(cols,)``; ``ideal_label`` names the ideal curve.
     """
     from matplotlib.figure import Figure
 
@@ -39,7 +41,7 @@ def plot_crossbar_read(
 
     scale, prefix = si_prefix(float(np.max(np.abs(ideal_A))))
     cols = np.arange(ideal_A.size)
-    ax_cols.plot(cols, ideal_A / scale, "o-", ms=3, label="ideal Gᵀ·V")
+    ax_cols.plot(cols, ideal_A / scale, "o-", ms=3, label=ideal_label)
     ax_cols.plot(cols, simulated_A / scale, "s-", ms=3, label="simulated")
     ax_cols.set_title("Column currents")
     ax_cols.set_xlabel("Column (bit line)")

@@ -135,3 +135,5 @@ def _load_studies() -> None:
     import memspice.studies.vmm  # noqa: F401
     import memspice.studies.write_scheme  # noqa: F401
     import memspice.studies.write_margin  # noqa: F401
+    import memspice.studies.crossbar_read  # noqa: F401
+    import memspice.studies.read_margin  # noqa: F401
