@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from memspice.errors import MemspiceError, ParameterError, SimulationError
+from memspice.errors import MemspiceError, SimulationError
 from memspice.units import parse_spice_number
 
 _DESCRIPTION = """\

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
         Capacitor,
         Comment,
         CurrentSource,
+        ModelCard,
+        Mosfet,
         Dc,
         DcSweep,
         Function,
