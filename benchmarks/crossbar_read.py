@@ -36,6 +36,7 @@ except ImportError:  # running from a checkout without installing: use the check
 
 import numpy as np
 
+from memspice.analysis.crossbar_readers import output_currents
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits import CrossbarConfig, FixedConductanceCells, add_crossbar
 from memspice.engine import BACKENDS, estimate_size, ngspice_version, run
@@ -79,7 +80,7 @@ def time_engine(engine: str, G: np.ndarray, V: np.ndarray, r_wire: float, refere
         row.total_s = time.perf_counter() - started
         row.note = str(exc).splitlines()[0][:60]
         return row
-    currents = nodes.output_currents(waveforms)
+    currents = output_currents(nodes, waveforms)
     row.total_s = time.perf_counter() - started
     row.simulate_s = waveforms.simulate_time_s
     row.parse_s = row.total_s - row.generate_s - (row.simulate_s or 0.0)

@@ -31,7 +31,9 @@ except ImportError:  # running from a checkout without installing: use the check
 import numpy as np
 
 from memspice.engine import DEFAULT_BACKEND, ngspice_version, run
-from memspice.engine.runner import NGSPICE_BACKENDS as BACKENDS  # the inline netlist is ngspice text
+from memspice.engine.runner import (
+    NGSPICE_BACKENDS as BACKENDS,  # the inline netlist is ngspice text
+)
 
 MEMRISTOR_NETLIST = """\
 HP memristor (B-sources), 1 V 1 Hz sine, 2000 steps

@@ -36,12 +36,18 @@ try:
 except ImportError:  # running from a checkout without installing: use the checkout
     sys.path.insert(0, str(ROOT))
 
+from paper_models import (
+    ABRUPT,
+    ABRUPT_TIME_TOLERANCE,
+    last_period_error,
+    paper_reference,
+)
+
 from memspice.engine.options import RunOptions
 from memspice.errors import MemspiceError
-from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.spicelib import all_models
 from memspice.spicelib.catalog import variants
-from paper_models import ABRUPT, ABRUPT_TIME_TOLERANCE, last_period_error, paper_reference
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 
 #: Engine names of --engines: "ngspice" is memspice's default backend (auto picks it for one device).
 ENGINES = {"ngspice": "auto", "shared": "shared", "subprocess": "subprocess", "vacask": "vacask"}

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from memspice.analysis import GalleryPanel, format_frequency, last_period, plot_gallery
-from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.spicelib import all_models
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out")

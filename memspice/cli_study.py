@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from memspice.config import (
-    ConfigBase, ConfigError, FieldSpec, array_depth, assign_path, is_table, load_toml_data, strip_optional,
+    ConfigBase,
+    ConfigError,
+    FieldSpec,
+    array_depth,
+    assign_path,
+    is_table,
+    load_toml_data,
+    strip_optional,
 )
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError

@@ -369,7 +369,9 @@ def array_depth(tp: Any) -> int:
 
 def read_array_file(file: str, depth: int, path: str) -> tuple:
     """The array in ``file`` (``.npy``, or ``.csv``/``.txt`` with commas) as nested tuples of
-    ``depth`` levels, for the list field at ``path``; ConfigError naming the file otherwise."""
+    ``depth`` levels, for the list field at ``path``; ConfigError naming the file otherwise.
+    An array of fewer dimensions is read as one row (a ``(n,)`` file for a matrix field is a
+    ``1 × n`` matrix, as a one-line CSV is)."""
     import numpy as np
 
     try:
@@ -380,6 +382,8 @@ def read_array_file(file: str, depth: int, path: str) -> tuple:
     except (OSError, ValueError) as error:
         raise ConfigError(path, file, "a .npy file or numbers separated by commas",
                           reason=f"cannot be read ({error})") from None
+    if array.ndim < depth:
+        array = array.reshape((1,) * (depth - array.ndim) + array.shape)
     if array.ndim != depth:
         raise ConfigError(path, file, f"a file holding a {depth}-dimensional array",
                           reason=f"holds an array of shape {array.shape}")

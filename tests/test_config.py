@@ -131,8 +131,10 @@ def test_list_and_matrix_fields_read_npy_and_csv_files(tmp_path) -> None:
         (tmp_path / "m.toml").write_text(matrix.to_toml())
         assert load_toml(Matrix, tmp_path / "m.toml") == matrix
     np.save(tmp_path / "flat.npy", g.ravel())
-    with pytest.raises(ConfigError, match=r"holds an array of shape \(6,\)"):
-        Matrix().with_overrides({"g_S": str(tmp_path / "flat.npy")})
+    assert Matrix().with_overrides({"g_S": str(tmp_path / "flat.npy")}).g_S == (tuple(g.ravel().tolist()),)
+    np.save(tmp_path / "cube.npy", g.reshape(1, 2, 3))
+    with pytest.raises(ConfigError, match=r"holds an array of shape \(1, 2, 3\)"):
+        Matrix().with_overrides({"g_S": str(tmp_path / "cube.npy")})
     with pytest.raises(ConfigError, match="cannot be read"):
         Matrix().with_overrides({"g_S": str(tmp_path / "missing.npy")})
     np.save(tmp_path / "bad.npy", -g)

@@ -18,6 +18,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from memspice.analysis.crossbar_readers import (
+    bit_voltages,
+    input_currents,
+    output_currents,
+    word_voltages,
+)
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits import (
     CrossbarConfig,
@@ -235,12 +241,12 @@ def test_ngspice_matches_the_reference(shape: tuple[int, int], r_ohm: float) -> 
     netlist, nodes = _crossbar(G, V, r_ohm)
     waveforms = run(netlist, backend="shared")
     reference = solve_crossbar(G, V, r_word_ohm=r_ohm, r_bit_ohm=r_ohm)
-    assert _column_error(nodes.output_currents(waveforms), reference.output_currents_A, G, V) < 1e-6
-    assert_allclose(nodes.word_voltages(waveforms), reference.word_voltages_V, rtol=0, atol=1e-9)
-    assert_allclose(nodes.bit_voltages(waveforms), reference.bit_voltages_V, rtol=0, atol=1e-9)
-    assert_allclose(nodes.input_currents(waveforms), reference.input_currents_A, rtol=1e-6, atol=1e-12)
+    assert _column_error(output_currents(nodes, waveforms), reference.output_currents_A, G, V) < 1e-6
+    assert_allclose(word_voltages(nodes, waveforms), reference.word_voltages_V, rtol=0, atol=1e-9)
+    assert_allclose(bit_voltages(nodes, waveforms), reference.bit_voltages_V, rtol=0, atol=1e-9)
+    assert_allclose(input_currents(nodes, waveforms), reference.input_currents_A, rtol=1e-6, atol=1e-12)
     if r_ohm == 0:
-        assert_allclose(nodes.output_currents(waveforms), G.T @ V, rtol=1e-9, atol=1e-9 * np.max(G.T @ np.abs(V)))
+        assert_allclose(output_currents(nodes, waveforms), G.T @ V, rtol=1e-9, atol=1e-9 * np.max(G.T @ np.abs(V)))
 
 
 @needs_ngspice
@@ -249,8 +255,8 @@ def test_ngspice_matches_the_reference_with_both_ends_driven_and_sunk() -> None:
     netlist, nodes = _crossbar(G, V, 2.0, drive="both", sink="both")
     waveforms = run(netlist, backend="shared")
     reference = solve_crossbar(G, V, r_word_ohm=2.0, r_bit_ohm=2.0, drive="both", sink="both")
-    assert _column_error(nodes.output_currents(waveforms), reference.output_currents_A, G, V) < 1e-6
-    assert_allclose(nodes.input_currents(waveforms), reference.input_currents_A, rtol=1e-6, atol=1e-12)
+    assert _column_error(output_currents(nodes, waveforms), reference.output_currents_A, G, V) < 1e-6
+    assert_allclose(input_currents(nodes, waveforms), reference.input_currents_A, rtol=1e-6, atol=1e-12)
 
 
 @needs_ngspice
@@ -263,16 +269,16 @@ def test_biased_and_floating_lines_keep_kirchhoff() -> None:
     netlist.analysis = Op()
     waveforms = run(netlist, backend="shared")
     reference = solve_crossbar(G, V, r_word_ohm=1.0, r_bit_ohm=1.0, bit_bias_V=bias_V)
-    assert _column_error(nodes.output_currents(waveforms), reference.output_currents_A, G, V) < 1e-6
+    assert _column_error(output_currents(nodes, waveforms), reference.output_currents_A, G, V) < 1e-6
 
     floating = Netlist(title="one floating row")
     nodes = add_crossbar(floating, config, FixedConductanceCells(G), word_lines=[bias(v) if k != 2 else Floating()
                                                                                  for k, v in enumerate(V)])
     floating.analysis = Op()
     waveforms = run(floating, backend="shared")
-    inputs = nodes.input_currents(waveforms)
+    inputs = input_currents(nodes, waveforms)
     assert inputs[2] == 0.0
-    assert inputs.sum() == pytest.approx(nodes.output_currents(waveforms).sum(), rel=1e-9)
+    assert inputs.sum() == pytest.approx(output_currents(nodes, waveforms).sum(), rel=1e-9)
 
 
 @needs_ngspice
@@ -288,10 +294,10 @@ def test_pulsed_rows_with_line_capacitance_settle_to_the_dc_answer(backend: str)
     netlist.analysis = Tran(step_s=1e-10, stop_s=1e-8, max_step_s=1e-10)
     waveforms = run(netlist, backend=backend)
     reference = solve_crossbar(G, V, r_word_ohm=1.0, r_bit_ohm=1.0)
-    assert_allclose(nodes.output_currents(waveforms, point=0), 0.0, atol=1e-15)
-    assert _column_error(nodes.output_currents(waveforms), reference.output_currents_A, G, V) < 1e-6
-    assert nodes.output_currents(waveforms, point=None).shape == (waveforms.data.shape[0], 6)
-    assert nodes.word_voltages(waveforms, point=None).shape == (waveforms.data.shape[0], 4, 6)
+    assert_allclose(output_currents(nodes, waveforms, point=0), 0.0, atol=1e-15)
+    assert _column_error(output_currents(nodes, waveforms), reference.output_currents_A, G, V) < 1e-6
+    assert output_currents(nodes, waveforms, point=None).shape == (waveforms.data.shape[0], 6)
+    assert word_voltages(nodes, waveforms, point=None).shape == (waveforms.data.shape[0], 4, 6)
 
 
 @needs_vacask
@@ -302,9 +308,9 @@ def test_vacask_matches_the_reference_at_64x64(r_ohm: float) -> None:
     waveforms = run(netlist, backend="vacask")
     reference = solve_crossbar(G, V, r_word_ohm=r_ohm, r_bit_ohm=r_ohm)
     assert waveforms.backend == "vacask"
-    assert _column_error(nodes.output_currents(waveforms), reference.output_currents_A, G, V) < 1e-6
+    assert _column_error(output_currents(nodes, waveforms), reference.output_currents_A, G, V) < 1e-6
     if r_ohm == 0:
-        assert_allclose(nodes.output_currents(waveforms), G.T @ V, rtol=1e-9, atol=1e-9 * np.max(G.T @ np.abs(V)))
+        assert_allclose(output_currents(nodes, waveforms), G.T @ V, rtol=1e-9, atol=1e-9 * np.max(G.T @ np.abs(V)))
 
 
 @needs_vacask
@@ -316,8 +322,8 @@ def test_vacask_and_ngspice_agree_to_1e9(r_ohm: float) -> None:
         netlist, nodes = _crossbar(G, V, r_ohm)
         ngspice = run(netlist, backend="shared")
         vacask = run(netlist, backend="vacask")
-        assert _column_error(nodes.output_currents(vacask), nodes.output_currents(ngspice), G, V) < 1e-9
-        assert_allclose(nodes.bit_voltages(vacask), nodes.bit_voltages(ngspice), rtol=0, atol=1e-12)
+        assert _column_error(output_currents(nodes, vacask), output_currents(nodes, ngspice), G, V) < 1e-9
+        assert_allclose(bit_voltages(nodes, vacask), bit_voltages(nodes, ngspice), rtol=0, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- memristor cells
@@ -367,7 +373,7 @@ def test_memristor_array_programmed_from_g_reads_g_back(backend: str) -> None:
         netlist.analysis = Tran(step_s=1e-10, stop_s=1e-9, uic=True)
         waveforms = run(netlist, backend=backend)
         assert waveforms.backend == backend
-        read[row] = nodes.output_currents(waveforms) / 0.2
+        read[row] = output_currents(nodes, waveforms) / 0.2
     assert_allclose(read, G, rtol=1e-3)
 
 
@@ -377,7 +383,12 @@ def test_memristor_array_programmed_from_g_reads_g_back(backend: str) -> None:
 @pytest.mark.parametrize("analysis", ["tran", "op", "dc"])
 def test_result_tables_from_a_block_equal_those_from_vectors(analysis: str, duplicate: bool) -> None:
     """Raw-file backends hand over one block (VectorTable); it must give build_frame's table."""
-    from memspice.engine.waveforms import EngineVector, VectorTable, build_frame, build_frame_from_table
+    from memspice.engine.waveforms import (
+        EngineVector,
+        VectorTable,
+        build_frame,
+        build_frame_from_table,
+    )
 
     scale = {"tran": ("time", "time"), "op": None, "dc": ("v(v-sweep)", "voltage")}[analysis]
     named = [("v(b)", "voltage"), ("i(v1)", "current"), ("v(a)", "voltage"), ("v(x1.xstate)", "voltage"),
@@ -428,6 +439,6 @@ def test_auto_backend_runs_and_says_which() -> None:
     waveforms = run(netlist, backend="auto")
     assert waveforms.backend == "vacask"
     reference = solve_crossbar(G, V, r_word_ohm=1.0, r_bit_ohm=1.0)
-    assert _column_error(nodes.output_currents(waveforms), reference.output_currents_A, G, V) < 1e-6
+    assert _column_error(output_currents(nodes, waveforms), reference.output_currents_A, G, V) < 1e-6
     small, _ = _crossbar(*_problem(4, 4), 1.0)
     assert run(small, backend="auto").backend == "shared"

@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from paper_models import (
+    ABRUPT,
+    ABRUPT_TIME_TOLERANCE,
+    last_period_error,
+    paper_reference,
+)
 
-from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.engine.options import RunOptions
 from memspice.spicelib import all_models
 from memspice.spicelib.catalog import variants
-from paper_models import ABRUPT, ABRUPT_TIME_TOLERANCE, last_period_error, paper_reference
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 
 #: Largest error of the last period's undriven quantity, as a fraction of the paper's peak.
 MAX_ERROR = 1e-2

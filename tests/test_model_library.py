@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis, state_range
+from memspice.errors import ParameterError
 from memspice.spicelib import all_models, get_model, memristor_subcircuit
 from memspice.spicelib.catalog import HysteresisDrive, MemristorModel, variants
 from memspice.spicelib.expressions import ExpressionError
 from memspice.spicelib.generic import CLASSES, define_memristor
-from memspice.errors import ParameterError
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis, state_range
 
 #: How far past a bound (as a fraction of the bound range) a state may go at 2× amplitude.
 BOUND_TOLERANCE = 1e-4

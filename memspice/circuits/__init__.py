@@ -9,7 +9,12 @@ from memspice.circuits.crossbar import (
     add_crossbar,
     bias,
 )
-from memspice.circuits.crossbar_cells import CellArray, CellSite, FixedConductanceCells, MemristorCells
+from memspice.circuits.crossbar_cells import (
+    CellArray,
+    CellSite,
+    FixedConductanceCells,
+    MemristorCells,
+)
 from memspice.circuits.memristor import MemristorInstance, add_memristor
 
 __all__ = [

@@ -38,7 +38,12 @@ from typing import Literal, Mapping, Sequence, Union
 
 import numpy as np
 
-from memspice.circuits.crossbar_cells import CellArray, CellSite, FixedConductanceCells, MemristorCells
+from memspice.circuits.crossbar_cells import (
+    CellArray,
+    CellSite,
+    FixedConductanceCells,
+    MemristorCells,
+)
 from memspice.errors import ParameterError
 from memspice.netlist import (
     Dc,

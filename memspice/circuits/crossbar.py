@@ -61,17 +61,22 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Sequence, Union
+from typing import Literal, Sequence, Union
 
 import numpy as np
 
 from memspice.circuits.crossbar_cells import CellArray, CellSite, node_grid
 from memspice.errors import ParameterError
-from memspice.netlist import CapacitorArray, Dc, Netlist, ResistorArray, VoltageSource, Waveform, element_name
+from memspice.netlist import (
+    CapacitorArray,
+    Dc,
+    Netlist,
+    ResistorArray,
+    VoltageSource,
+    Waveform,
+    element_name,
+)
 from memspice.netlist.elements import Pulse, Pwl, Sine
-
-if TYPE_CHECKING:
-    from memspice.engine.waveforms import Waveforms
 
 DriveSide = Literal["left", "both"]
 SinkSide = Literal["bottom", "both"]
@@ -183,7 +188,7 @@ GROUND = Source(Dc(0.0))
 
 @dataclass(frozen=True, eq=False)
 class CrossbarNodes:
-    """Where a crossbar lives in a netlist, and readers for its results.
+    """Where a crossbar lives in a netlist (its readers are in :mod:`memspice.analysis.crossbar_readers`).
 
     Attributes
     ----------
@@ -207,58 +212,6 @@ class CrossbarNodes:
     bit_nodes: np.ndarray
     word_sources: tuple[tuple[str | None, str | None], ...]
     bit_sources: tuple[tuple[str | None, str | None], ...]
-
-    def output_currents(self, waveforms: "Waveforms", *, point: int | None = -1) -> np.ndarray:
-        """Current of each bit line into its sink(s) (A): shape ``(cols,)`` at one ``point``
-        (default the last; the only one of an ``.op``), ``(points, cols)`` for ``point=None``.
-        Positive when current flows from the array into the sink; 0 for a floating line."""
-        return self._source_currents(waveforms, self.bit_sources, point)
-
-    def input_currents(self, waveforms: "Waveforms", *, point: int | None = -1) -> np.ndarray:
-        """Current each word line's driver(s) deliver into the array (A): ``(rows,)``
-        (``(points, rows)`` for ``point=None``); ``−i(vwl<i>)`` summed over its sources."""
-        return -self._source_currents(waveforms, self.word_sources, point)
-
-    def word_voltages(self, waveforms: "Waveforms", *, point: int | None = -1) -> np.ndarray:
-        """Word-line voltage at every cross-point (V): ``(rows, cols)`` or ``(points, rows, cols)``."""
-        return self._node_voltages(waveforms, self.word_nodes, point)
-
-    def bit_voltages(self, waveforms: "Waveforms", *, point: int | None = -1) -> np.ndarray:
-        """Bit-line voltage at every cross-point (V): ``(rows, cols)`` or ``(points, rows, cols)``."""
-        return self._node_voltages(waveforms, self.bit_nodes, point)
-
-    def cell_voltages(self, waveforms: "Waveforms", *, point: int | None = -1) -> np.ndarray:
-        """Voltage across every cell, word side minus bit side (V)."""
-        return self.word_voltages(waveforms, point=point) - self.bit_voltages(waveforms, point=point)
-
-    def _node_voltages(self, waveforms: "Waveforms", nodes: np.ndarray, point: int | None) -> np.ndarray:
-        values = _columns(waveforms, [f"v({node})_V" for node in nodes.ravel()], point)
-        return values.reshape(values.shape[:-1] + nodes.shape)
-
-    def _source_currents(self, waveforms: "Waveforms", sources: tuple[tuple[str | None, str | None], ...],
-                         point: int | None) -> np.ndarray:
-        wanted = sorted({name for pair in sources for name in pair if name is not None})
-        values = _columns(waveforms, [f"i({name})_A" for name in wanted], point)
-        where = {name: k for k, name in enumerate(wanted)}
-        total = np.zeros(values.shape[:-1] + (len(sources),))
-        for line, pair in enumerate(sources):
-            for name in pair:
-                if name is not None:
-                    total[..., line] += values[..., where[name]]
-        return total
-
-
-def _columns(waveforms: "Waveforms", names: list[str], point: int | None) -> np.ndarray:
-    from memspice.engine.waveforms import ColumnNotFoundError
-
-    frame = waveforms.data
-    indices = frame.columns.get_indexer(names)
-    if (indices < 0).any():
-        missing = [name for name, index in zip(names, indices) if index < 0]
-        raise ColumnNotFoundError(f"{len(missing)} crossbar column(s) are not in this result, e.g. "
-                                  + ", ".join(missing[:5]) + " (was it simulated from this crossbar's netlist?)")
-    data = frame.to_numpy(dtype=np.float64, copy=False)
-    return data[:, indices] if point is None else data[point, indices]
 
 
 # --------------------------------------------------------------------------- building

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memspice.circuits.mapping import bit_planes, check_bits
 from memspice.circuits.crossbar import Source
+from memspice.circuits.mapping import bit_planes, check_bits
 from memspice.errors import ParameterError
 from memspice.netlist import Dc, Pwl
 

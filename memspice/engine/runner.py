@@ -272,7 +272,12 @@ def estimate_size(netlist: object) -> NetlistSize:
     estimate); ``twin_instances`` counts the instances of subcircuits that have a Verilog-A
     twin (:class:`~memspice.netlist.OsdiModel`).
     """
-    from memspice.netlist import InstanceArray, SubcircuitInstance, VoltageSource, node_names
+    from memspice.netlist import (
+        InstanceArray,
+        SubcircuitInstance,
+        VoltageSource,
+        node_names,
+    )
 
     elements = list(getattr(netlist, "elements", ()))
     definitions = {s.name.lower(): s for s in getattr(netlist, "subcircuits", ())}

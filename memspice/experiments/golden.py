@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from memspice.studies.hysteresis import HysteresisConfig, build_netlist, netlist_name
 from memspice.files import write_text_atomic
 from memspice.spicelib.catalog import all_models, memristor_subcircuit
+from memspice.studies.hysteresis import HysteresisConfig, build_netlist, netlist_name
 
 #: The demo of ``make demo``: the hp model with Biolek's window at three frequencies.
 DEMO_CONFIG = HysteresisConfig(model="hp", params={"window": "biolek"}, freqs_hz=(1.0, 10.0, 100.0))

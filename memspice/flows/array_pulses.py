@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from memspice.analysis.crossbar_readers import cell_voltages, output_currents
 from memspice.circuits.cells import state_nodes
 from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossbar
 from memspice.circuits.crossbar_cells import CellSite, MemristorCells
@@ -131,7 +132,7 @@ class ScheduleRun:
         """Current out of each bit line into its 0 V sink (A, positive for current flowing
         from the word lines into the sinks) at the middle of phase ``phase``'s flat top."""
         t = self.schedule.midpoint_s(phase)
-        currents = self.nodes.output_currents(self.waveforms, point=None)
+        currents = output_currents(self.nodes, self.waveforms, point=None)
         return np.array([np.interp(t, self.time_s, currents[:, j]) for j in range(currents.shape[1])])
 
     def read_row_conductance_S(self, phase: int) -> np.ndarray:
@@ -150,7 +151,7 @@ class ScheduleRun:
 
     def cell_voltages_V(self) -> np.ndarray:
         """``(time points, rows, cols)`` voltage across every cell (word minus bit side)."""
-        return self.nodes.cell_voltages(self.waveforms, point=None)
+        return cell_voltages(self.nodes, self.waveforms, point=None)
 
     def energy_J(self) -> float:
         """Energy every source delivered over the whole schedule (J)."""

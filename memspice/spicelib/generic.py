@@ -46,6 +46,8 @@ from memspice.spicelib.catalog import (
     MemristorModel,
     ModelEquations,
     Parameter,
+)
+from memspice.spicelib.catalog import (
     register as register_model,
 )
 from memspice.spicelib.expressions import FUNCTIONS, ExpressionError, Scope, parse

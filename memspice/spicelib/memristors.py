@@ -18,14 +18,13 @@ from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
-    ParamValue,
     Parameter,
+    ParamValue,
     greater_than,
     register,
 )
 from memspice.spicelib.expressions import Helper
 from memspice.spicelib.smooth import RAMP, SMOOTH_STEP, SOFT_BOUND
-
 
 # --------------------------------------------------------------------------- Chua
 

@@ -20,8 +20,8 @@ from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
-    ParamValue,
     Parameter,
+    ParamValue,
     greater_than,
     register,
 )

@@ -18,7 +18,6 @@ import numpy as np
 from memspice.errors import ParameterError
 from memspice.netlist import ModelCard, Mosfet, Netlist, OsdiModel, SubcircuitDefinition
 
-
 _NMOS_MODULE = "memspice_nmos1"
 
 #: The Verilog-A twin of the ngspice level-1 NMOS (ngspice ``mos1load.c`` with the bulk tied

@@ -40,8 +40,8 @@ from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
-    ParamValue,
     Parameter,
+    ParamValue,
     RandomInput,
     register,
 )

@@ -58,17 +58,17 @@ from __future__ import annotations
 from typing import Mapping
 
 from memspice.errors import ParameterError
+from memspice.netlist import OsdiModel, SubcircuitDefinition
 from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
-    ParamValue,
     Parameter,
+    ParamValue,
     check_model,
     memristor_subcircuit,
 )
 from memspice.spicelib.expressions import Helper
-from memspice.netlist import OsdiModel, SubcircuitDefinition
 
 #: What :attr:`MemristorModel.kind` says for every selector (reports show it).
 SELECTOR_KIND = "selector, volatile threshold switch"

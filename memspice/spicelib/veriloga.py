@@ -20,15 +20,15 @@ from __future__ import annotations
 from typing import Mapping
 
 from memspice.errors import ParameterError
+from memspice.netlist import OsdiModel
 from memspice.spicelib.catalog import (
     PINS,
     STATE_LEAK_S,
     STATE_NODE,
     MemristorModel,
-    ParamValue,
     Parameter,
+    ParamValue,
 )
-from memspice.netlist import OsdiModel
 from memspice.spicelib.expressions import render_veriloga
 
 #: How each model variable is spelled inside the Verilog-A module (``v`` and ``x`` are locals

@@ -23,8 +23,8 @@ from memspice.spicelib.catalog import (
     HysteresisDrive,
     MemristorModel,
     ModelEquations,
-    ParamValue,
     Parameter,
+    ParamValue,
     register,
 )
 from memspice.spicelib.expressions import Helper

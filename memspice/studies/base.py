@@ -128,12 +128,12 @@ def all_studies() -> list[Study]:
 
 def _load_studies() -> None:
     # Imported on first use: importing memspice stays cheap.
-    import memspice.studies.hysteresis  # noqa: F401
     import memspice.studies.coincidence  # noqa: F401
+    import memspice.studies.crossbar_read  # noqa: F401
+    import memspice.studies.hysteresis  # noqa: F401
     import memspice.studies.programming  # noqa: F401
+    import memspice.studies.read_margin  # noqa: F401
     import memspice.studies.selector_iv  # noqa: F401
     import memspice.studies.vmm  # noqa: F401
-    import memspice.studies.write_scheme  # noqa: F401
     import memspice.studies.write_margin  # noqa: F401
-    import memspice.studies.crossbar_read  # noqa: F401
-    import memspice.studies.read_margin  # noqa: F401
+    import memspice.studies.write_scheme  # noqa: F401

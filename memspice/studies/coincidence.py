@@ -45,11 +45,17 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from memspice.analysis.crossbar_readers import bit_voltages, word_voltages
 from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
-from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, run_schedule
+from memspice.flows.array_pulses import (
+    ArrayBench,
+    ScheduleRun,
+    device_params,
+    run_schedule,
+)
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import write_report
 
@@ -442,8 +448,8 @@ def coincidence_plot_arguments(result: CoincidenceResult) -> dict[str, Any]:
     return {
         "x": np.asarray(config.x), "delta": np.asarray(config.delta), "expected": result.expected,
         "measured": result.measured, "d_state": result.d_state, "d_G_S": result.d_G_S, "fits": result.fits(),
-        "time_s": run.time_s, "word_V": run.nodes.word_voltages(run.waveforms, point=None),
-        "bit_V": run.nodes.bit_voltages(run.waveforms, point=None), "cell_V": run.cell_voltages_V(),
+        "time_s": run.time_s, "word_V": word_voltages(run.nodes, run.waveforms, point=None),
+        "bit_V": bit_voltages(run.nodes, run.waveforms, point=None), "cell_V": run.cell_voltages_V(),
         "slot_spans_s": spans, "margin_s": schedule.gap_s / 2, "level_V": result.pulses.level_V,
         "threshold_V": threshold, "model": config.model, "v_read_V": config.v_read_V,
         "title": (f"Coincidence write (Burr): {config.shape[0]}×{config.shape[1]} {config.model}, "

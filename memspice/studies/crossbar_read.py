@@ -38,9 +38,16 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from memspice.analysis.crossbar_readers import cell_voltages, output_currents
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits.cells import make_cells
-from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, Floating, add_crossbar, bias
+from memspice.circuits.crossbar import (
+    CrossbarConfig,
+    CrossbarNodes,
+    Floating,
+    add_crossbar,
+    bias,
+)
 from memspice.circuits.crossbar_cells import FixedConductanceCells
 from memspice.circuits.patterns import pattern_values
 from memspice.config import ConfigBase, ConfigError, setting
@@ -373,8 +380,8 @@ def analyse(config: CrossbarReadConfig, jobs: Sequence[Job], outputs: Sequence[W
         raise TypeError("crossbar-read analyses the ReadJob its plan() made")
     t_simulate = waveforms.simulate_time_s if waveforms.simulate_time_s is not None else waveforms.wall_time_s
     t_parse_started = time.perf_counter()
-    currents = job.nodes.output_currents(waveforms)
-    cell_voltages = job.nodes.cell_voltages(waveforms)
+    currents = output_currents(job.nodes, waveforms)
+    voltages_V = cell_voltages(job.nodes, waveforms)
     t_parse = (waveforms.parse_time_s or 0.0) + time.perf_counter() - t_parse_started
 
     reference, t_reference = None, None
@@ -387,7 +394,7 @@ def analyse(config: CrossbarReadConfig, jobs: Sequence[Job], outputs: Sequence[W
     suffix = ".sim" if waveforms.backend == "vacask" else ".cir"
     return CrossbarReadResult(
         config=config, netlist_name=f"{job.name}{suffix}", netlist_text=waveforms.netlist_text, currents_A=currents,
-        cell_voltages_V=cell_voltages, reference_A=reference, engine=waveforms.backend,
+        cell_voltages_V=voltages_V, reference_A=reference, engine=waveforms.backend,
         engine_version=waveforms.ngspice_version, t_generate_s=job.build_time_s, t_simulate_s=t_simulate,
         t_parse_s=t_parse, t_reference_s=t_reference,
     )

@@ -36,6 +36,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from memspice.analysis.crossbar_readers import cell_voltages
 from memspice.circuits.cells import state_nodes
 from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossbar
 from memspice.circuits.crossbar_cells import CellSite, MemristorCells
@@ -296,7 +297,7 @@ def analyse(config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Wa
     (job,), (waveforms,) = jobs, outputs
     _, nodes, states = build_netlist(config)  # the node names (the job's netlist has the same)
     data = np.stack([waveforms.column(f"v({name})_V") for name in states.ravel()], axis=-1)
-    v_peak = np.abs(nodes.cell_voltages(waveforms, point=None)).max(axis=0)
+    v_peak = np.abs(cell_voltages(nodes, waveforms, point=None)).max(axis=0)
     energy = float(sum(source_energies(waveforms, job.netlist).values()))
     vacask = waveforms.backend == "vacask"
     modules = module_files(job.netlist.osdi_models, waveforms.netlist_text) if vacask else {}
