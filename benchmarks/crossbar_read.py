@@ -39,7 +39,7 @@ import numpy as np
 from memspice.analysis.crossbar_readers import output_currents
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits import CrossbarConfig, FixedConductanceCells, add_crossbar
-from memspice.engine import BACKENDS, estimate_size, ngspice_version, run
+from memspice.engine import BACKENDS, estimate_size, engine_version, run
 from memspice.errors import SimulationError
 from memspice.netlist import Netlist, Op
 
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     versions = {}
     for engine in engines:
         try:
-            versions[engine] = ngspice_version(backend=engine)
+            versions[engine] = engine_version(backend=engine)
         except Exception as exc:  # a missing simulator: leave the engine out, say why
             print(f"engine {engine} skipped: {exc}", file=sys.stderr)
     engines = [engine for engine in engines if engine in versions]

@@ -30,7 +30,7 @@ except ImportError:  # running from a checkout without installing: use the check
 
 import numpy as np
 
-from memspice.engine import DEFAULT_BACKEND, ngspice_version, run
+from memspice.engine import DEFAULT_BACKEND, engine_version, run
 from memspice.engine.runner import (
     NGSPICE_BACKENDS as BACKENDS,  # the inline netlist is ngspice text
 )
@@ -102,7 +102,7 @@ def _check_backends_agree() -> None:
     results = [run(MEMRISTOR_NETLIST, backend=backend) for backend in BACKENDS]
     reference = results[0].data.to_numpy()
     worst = max(float(np.max(np.abs(r.data.to_numpy() - reference))) for r in results[1:])
-    print(f"{ngspice_version()}, {reference.shape[0]} points per run; "
+    print(f"{engine_version()}, {reference.shape[0]} points per run; "
           f"largest difference between backends: {worst:g}")
 
 

@@ -13,7 +13,7 @@ from memspice.errors import MemspiceError, SimulationError
 from memspice.units import parse_spice_number
 
 _DESCRIPTION = """\
-memspice: memristive circuits on a real SPICE simulator (ngspice).
+memspice: memristive circuits on real SPICE simulators (ngspice, VACASK).
 
 Builds readable ngspice netlists from a library of memristor compact models, runs them,
 and turns the waveforms into figures and numbers. Numbers accept SPICE suffixes

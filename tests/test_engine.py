@@ -19,7 +19,7 @@ from memspice.engine import (
     DEFAULT_BACKEND,
     NGSPICE_BACKENDS,
     Waveforms,
-    ngspice_version,
+    engine_version,
     run,
     shared_backend,
 )
@@ -143,7 +143,7 @@ def test_backends_give_the_same_waveforms(netlist: str) -> None:
     assert shared.data.shape == batch.data.shape
     assert_allclose(shared.data.to_numpy(), batch.data.to_numpy(), rtol=1e-9, atol=1e-18)
     assert (shared.backend, batch.backend) == ("shared", "subprocess")
-    assert shared.ngspice_version == batch.ngspice_version == ngspice_version()
+    assert shared.engine_version == batch.engine_version == engine_version()
 
 
 # (b) RC step response ---------------------------------------------------------------------

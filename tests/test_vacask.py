@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from memspice.engine import BACKENDS, ngspice_version, run
+from memspice.engine import BACKENDS, engine_version, run
 from memspice.engine.openvaf import compile_va
 from memspice.errors import (
     NetlistError,
@@ -341,8 +341,8 @@ def test_rc_step_matches_closed_form() -> None:
     netlist.analysis = Tran(step_s=10e-6, stop_s=5e-3, max_step_s=10e-6)
     wf = run(netlist, backend="vacask")
     assert (wf.backend, wf.analysis) == ("vacask", "tran")
-    assert wf.simulator_version == ngspice_version(backend="vacask")
-    assert wf.simulator_version.startswith("vacask-")
+    assert wf.engine_version == engine_version(backend="vacask")
+    assert wf.engine_version.startswith("vacask-")
     assert wf.columns == ("time_s", "v(in)_V", "v(out)_V", "i(v1)_A")
     t = wf.column("time")
     assert t[-1] == pytest.approx(5e-3, rel=1e-9)

@@ -30,10 +30,10 @@ from memspice.engine.runner import (
 from memspice.engine.waveforms import Waveforms
 
 __all__ = ["AUTO", "BACKENDS", "DEFAULT_BACKEND", "NGSPICE_BACKENDS", "Waveforms", "choose_backend",
-           "estimate_size", "ngspice_version", "run"]
+           "estimate_size", "engine_version", "run"]
 
 
-def ngspice_version(*, backend: str | None = None) -> str:
+def engine_version(*, backend: str | None = None) -> str:
     """Version of the simulator a backend uses, e.g. ``"ngspice-39"`` (``"vacask-0.3.4.dev3"``).
 
     ``backend`` defaults as in :func:`run`. The subprocess backend asks ``ngspice -v``;

@@ -453,7 +453,7 @@ def _simulate(text: str, netlist_path: Path, analysis: AnalysisLine | vacask_bac
         analysis=analysis.kind,
         netlist_text=text,
         netlist_path=netlist_path,
-        ngspice_version=output.version,
+        engine_version=output.version,
         wall_time_s=wall_time_s,
         backend=backend,
         simulate_time_s=output.simulate_s,

@@ -159,9 +159,9 @@ class Waveforms:
     netlist_path:
         Where the netlist was written. It is deleted with the temporary work directory after
         a successful run unless ``workdir`` was given to :func:`memspice.engine.run`.
-    ngspice_version:
-        The simulator that ran, e.g. ``"ngspice-39"`` or, for the VACASK backend,
-        ``"vacask-0.3.4.dev3"`` (also readable as :attr:`simulator_version`).
+    engine_version:
+        The simulator that ran and its version, e.g. ``"ngspice-39"`` or, for the VACASK
+        backend, ``"vacask-0.3.4.dev3"``.
     wall_time_s:
         Wall-clock time of the simulation and result parsing, in seconds.
     backend:
@@ -179,16 +179,11 @@ class Waveforms:
     analysis: Analysis
     netlist_text: str
     netlist_path: Path
-    ngspice_version: str
+    engine_version: str
     wall_time_s: float
     backend: str
     simulate_time_s: float | None = None
     parse_time_s: float | None = None
-
-    @property
-    def simulator_version(self) -> str:
-        """The simulator and its version, e.g. ``"ngspice-39"`` or ``"vacask-0.3.4.dev3"``."""
-        return self.ngspice_version
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -126,14 +126,18 @@ def all_studies() -> list[Study]:
     return list(_STUDIES.values())
 
 
+#: Modules of the package that are not studies.
+_NOT_STUDIES = frozenset({"base", "report"})
+
+
 def _load_studies() -> None:
-    # Imported on first use: importing memspice stays cheap.
-    import memspice.studies.coincidence  # noqa: F401
-    import memspice.studies.crossbar_read  # noqa: F401
-    import memspice.studies.hysteresis  # noqa: F401
-    import memspice.studies.programming  # noqa: F401
-    import memspice.studies.read_margin  # noqa: F401
-    import memspice.studies.selector_iv  # noqa: F401
-    import memspice.studies.vmm  # noqa: F401
-    import memspice.studies.write_margin  # noqa: F401
-    import memspice.studies.write_scheme  # noqa: F401
+    """Import every module of ``memspice.studies`` (each registers its study): a new study is
+    one new module, nothing else to edit. Imported on first use, so importing memspice stays cheap."""
+    import importlib
+    import pkgutil
+
+    import memspice.studies as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name not in _NOT_STUDIES:
+            importlib.import_module(f"memspice.studies.{module.name}")

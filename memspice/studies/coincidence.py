@@ -372,7 +372,7 @@ class CoincidenceResult:
             "v_write_V": config.v_write_V, "slot_width_s": config.slot_width_s, "rise_s": config.rise_s,
             "gap_s": config.gap_s, "v_read_V": config.v_read_V, "state0": config.state0,
             "r_wire_ohm": config.r_wire_ohm,
-            "engine": {"backend": self.run.waveforms.backend, "version": self.run.waveforms.ngspice_version},
+            "engine": {"backend": self.run.waveforms.backend, "version": self.run.waveforms.engine_version},
             "slots_positive": slots[0], "slots_negative": slots[1],
             "count_level_V": self.pulses.level_V,
             "expected_pulses": expected.tolist(), "measured_pulses": self.measured.tolist(),

@@ -395,7 +395,7 @@ def analyse(config: CrossbarReadConfig, jobs: Sequence[Job], outputs: Sequence[W
     return CrossbarReadResult(
         config=config, netlist_name=f"{job.name}{suffix}", netlist_text=waveforms.netlist_text, currents_A=currents,
         cell_voltages_V=voltages_V, reference_A=reference, engine=waveforms.backend,
-        engine_version=waveforms.ngspice_version, t_generate_s=job.build_time_s, t_simulate_s=t_simulate,
+        engine_version=waveforms.engine_version, t_generate_s=job.build_time_s, t_simulate_s=t_simulate,
         t_parse_s=t_parse, t_reference_s=t_reference,
     )
 

@@ -229,7 +229,7 @@ def analyse(config: HysteresisConfig, jobs: Sequence[Job], outputs: Sequence[Wav
     verdicts = judge([r.fingerprint for r in runs]) if len(runs) >= 2 else None
     last = outputs[-1]
     return HysteresisResult(config=config, runs=tuple(runs), verdicts=verdicts, engine=last.backend,
-                            engine_version=last.ngspice_version)
+                            engine_version=last.engine_version)
 
 
 def run_hysteresis(

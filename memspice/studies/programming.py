@@ -564,7 +564,7 @@ def run_program(config: ProgramConfig, *, options: RunOptions | None = None,
          open_loop.wall_time_s)
     return ProgramResult(config, calibration, initial, verify, open_loop, history,
                          {**verify_netlists, **open_netlists}, engine=last.waveforms.backend,
-                         engine_version=last.waveforms.ngspice_version)
+                         engine_version=last.waveforms.engine_version)
 
 
 def program_plot_arguments(result: ProgramResult) -> dict[str, Any]:

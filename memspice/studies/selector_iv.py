@@ -375,7 +375,7 @@ def analyse(config: SelectorIVConfig, jobs: Sequence[Job], outputs: Sequence[Wav
     suffix = ".sim" if waveforms.backend == "vacask" else ".cir"
     return SelectorIVResult(config=config, waveforms=frame, events=tuple(events),
                             netlist_name=f"{jobs[0].name}{suffix}", netlist_text=waveforms.netlist_text,
-                            engine=waveforms.backend, engine_version=waveforms.ngspice_version,
+                            engine=waveforms.backend, engine_version=waveforms.engine_version,
                             wall_time_s=waveforms.wall_time_s)
 
 

@@ -524,7 +524,7 @@ def analyse(config: VmmConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]
         feedback=feedback, energy_J=energy, energy_groups_J=energy_groups,
         latency_s=float(outputs[-1].column("time")[-1]), trace=trace, netlist_text=first.netlist_text,
         t_simulate_s=float(sum(w.wall_time_s for w in outputs)), engine=first.backend,
-        engine_version=first.ngspice_version,
+        engine_version=first.engine_version,
     )
 
 

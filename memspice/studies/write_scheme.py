@@ -306,7 +306,7 @@ def analyse(config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Wa
         config=config, netlist_name=f"{job.name}{'.sim' if vacask else '.cir'}", netlist_text=waveforms.netlist_text,
         modules=types.MappingProxyType(modules), state_before=data[0].reshape(states.shape),
         state_after=data[-1].reshape(states.shape), v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
-        engine_version=waveforms.ngspice_version, t_simulate_s=float(t_simulate),
+        engine_version=waveforms.engine_version, t_simulate_s=float(t_simulate),
         t_total_s=waveforms.wall_time_s + time.perf_counter() - started,
     )
 
