@@ -10,6 +10,7 @@ tolerance 1e-6) and a ``.dc`` sweep its stop value.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import math
 import os
@@ -186,6 +187,8 @@ def run(
         if osdi_models:
             vacask_backend.prepare_osdi(osdi_models, text, directory)
         waveforms = _simulate(text, netlist_path, analysis, backend_name, timeout_s)
+        if osdi_models:
+            waveforms = dataclasses.replace(waveforms, osdi_models=osdi_models)
     except SimulationError:
         # Keep the directory, the error names the netlist in it; but not a temporary raw file,
         # which a long run halted at its timeout can grow to gigabytes.

@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -173,6 +173,9 @@ class Waveforms:
     parse_time_s:
         The rest of ``wall_time_s``: reading the results (raw file or shared-library vectors)
         into this table.
+    osdi_models:
+        For a VACASK run, the :class:`~memspice.netlist.OsdiModel` s of the netlist (their
+        compiled modules are what ``netlist_text`` loads); empty otherwise.
     """
 
     data: pd.DataFrame
@@ -184,6 +187,7 @@ class Waveforms:
     backend: str
     simulate_time_s: float | None = None
     parse_time_s: float | None = None
+    osdi_models: tuple[Any, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from memspice.engine import Waveforms, run
 from memspice.engine.options import RunOptions
 from memspice.engine.runner import AUTO, VACASK
 from memspice.errors import ParameterError
-from memspice.netlist import Netlist, Tran
+from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
 from memspice.validation import finite_number, positive_int
 
 
@@ -178,6 +178,8 @@ def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, 
     states = state_nodes(cells, site)["memristor"]
     max_step = schedule.max_step_s()
     netlist.analysis = Tran(step_s=max_step / 2, stop_s=schedule.stop_s, max_step_s=max_step, uic=True)
+    # `ngspice -b` runs a transient only with something to print: the first cells' states.
+    netlist.print_vectors = [f"v({node})" for node in states.ravel()[:PRINTED_VECTORS]]
     waveforms = run(netlist, backend=options.engine, timeout_s=options.timeout_s, name=name)
     after = np.array([waveforms.column(f"v({node})_V")[-1] for node in states.ravel()]).reshape(states.shape)
     after = bench.clip_states(after)

@@ -15,6 +15,10 @@ validated object and one vectorised write per block instead of one object per el
 """
 
 from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray
+
+#: How many vectors a study puts in a saved netlist's ``.print`` line: plain ``ngspice -b`` runs
+#: a transient only when it has something to print, and a handful shows the run did what it should.
+PRINTED_VECTORS = 8
 from memspice.netlist.dialect import Dialect, get_dialect
 from memspice.netlist.elements import (
     Analysis,
@@ -55,7 +59,7 @@ from memspice.netlist.values import (
 
 __all__ = [
     "Analysis", "BehaviouralSource", "Capacitor", "CapacitorArray", "Comment", "CurrentSource", "Dc",
-    "DcSweep", "Dialect", "Element", "Expr", "Function", "InstanceArray", "ModelCard", "Mosfet", "Netlist", "NgspiceDialect",
+    "DcSweep", "Dialect", "Element", "Expr", "Function", "InstanceArray", "ModelCard", "PRINTED_VECTORS", "Mosfet", "Netlist", "NgspiceDialect",
     "Op", "OsdiModel", "Pulse", "Pwl", "Resistor", "ResistorArray", "Sine", "SubcircuitDefinition",
     "SubcircuitInstance", "Tran",
     "Value", "VacaskDialect", "VoltageSource", "Waveform", "check_name", "check_node",

@@ -57,7 +57,7 @@ from memspice.flows.array_pulses import (
     run_schedule,
 )
 from memspice.studies.base import ProgressCallback, Study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import netlist_files, write_report
 
 #: A cell counts a coincident pulse while |v| > COUNT_LEVEL·V_W (half way between V_W/2 and V_W).
 COUNT_LEVEL = 0.75
@@ -466,6 +466,7 @@ def write_coincidence_report(result: CoincidenceResult, out_dir: Path) -> dict[s
     return write_report(
         out_dir,
         texts={f"coincidence{result.run.netlist_suffix}": result.run.netlist_text},
+        files=netlist_files(result.run.waveforms),
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"coincidence.png": lambda path: plot_coincidence(path=path, **coincidence_plot_arguments(result))},
         summary=result.summary(),

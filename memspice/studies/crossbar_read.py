@@ -31,9 +31,9 @@ from __future__ import annotations
 import functools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -53,9 +53,9 @@ from memspice.circuits.patterns import pattern_values
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
-from memspice.netlist import Netlist, Op, Tran
+from memspice.netlist import PRINTED_VECTORS, Netlist, Op, Tran
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import netlist_files, write_report
 
 CELL_KINDS: tuple[str, ...] = ("0T1R", "1S1R", "1T1R")
 #: Data patterns offered when no conductance matrix is given (:mod:`memspice.circuits.patterns`).
@@ -271,6 +271,7 @@ class CrossbarReadResult:
     t_simulate_s: float
     t_parse_s: float
     t_reference_s: float | None
+    netlist_files: Mapping[str, bytes] = field(default_factory=dict)
 
     @property
     def sensed_current_A(self) -> float | None:
@@ -358,6 +359,9 @@ def build_netlist(config: CrossbarReadConfig) -> tuple[Netlist, CrossbarNodes]:
     if config.cell == "1S1R":
         netlist.options.update({"method": "gear", "maxord": 1})
         netlist.analysis = Tran(step_s=SELECTOR_READ_TIME_S / 100, stop_s=SELECTOR_READ_TIME_S)
+        # `ngspice -b` runs a transient only with something to print: the sink currents.
+        sinks = [name for pair in nodes.bit_sources for name in pair if name is not None]
+        netlist.print_vectors = [f"i({name})" for name in sinks[:PRINTED_VECTORS]]
     else:
         netlist.analysis = Op()
     return netlist, nodes
@@ -393,7 +397,8 @@ def analyse(config: CrossbarReadConfig, jobs: Sequence[Job], outputs: Sequence[W
         t_reference = time.perf_counter() - reference_started
     suffix = ".sim" if waveforms.backend == "vacask" else ".cir"
     return CrossbarReadResult(
-        config=config, netlist_name=f"{job.name}{suffix}", netlist_text=waveforms.netlist_text, currents_A=currents,
+        config=config, netlist_name=f"{job.name}{suffix}", netlist_text=waveforms.netlist_text,
+        netlist_files=netlist_files(waveforms), currents_A=currents,
         cell_voltages_V=voltages_V, reference_A=reference, engine=waveforms.backend,
         engine_version=waveforms.engine_version, t_generate_s=job.build_time_s, t_simulate_s=t_simulate,
         t_parse_s=t_parse, t_reference_s=t_reference,
@@ -420,6 +425,7 @@ def write_crossbar_read_report(result: CrossbarReadResult, out_dir: Path) -> dic
     return write_report(
         out_dir,
         texts={result.netlist_name: result.netlist_text},
+        files=result.netlist_files,
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"crossbar_read.png": lambda path: plot_crossbar_read(
             result.cell_voltages_V, config.ideal_currents_A, result.currents_A, path, title=title,

@@ -14,7 +14,7 @@ The test bench (one netlist per frequency, each runnable with ``ngspice -b``)::
 from __future__ import annotations
 
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
@@ -35,7 +35,7 @@ from memspice.netlist import CurrentSource, Dc, Netlist, Sine, Tran, VoltageSour
 from memspice.spicelib.catalog import MemristorModel, get_model
 from memspice.spicelib.integration import TRANSIENT_OPTIONS
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import netlist_file_name, netlist_files, write_report
 
 DriveKind = Literal["voltage", "current"]
 DRIVE_KINDS: tuple[str, ...] = ("voltage", "current")
@@ -118,6 +118,7 @@ class FrequencyRun:
     waveforms: pd.DataFrame
     fingerprint: Fingerprint
     wall_time_s: float
+    netlist_files: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,8 @@ def analyse(config: HysteresisConfig, jobs: Sequence[Job], outputs: Sequence[Wav
         device_print = fingerprint(
             device["time_s"].to_numpy(), device["v_V"].to_numpy(), device["i_A"].to_numpy(), freq_hz=freq_hz
         )
-        runs.append(FrequencyRun(freq_hz, f"{job.name}.cir", waveforms.netlist_text, device, device_print,
-                                 waveforms.wall_time_s))
+        runs.append(FrequencyRun(freq_hz, netlist_file_name(job.name, waveforms), waveforms.netlist_text, device,
+                                 device_print, waveforms.wall_time_s, netlist_files(waveforms)))
     verdicts = judge([r.fingerprint for r in runs]) if len(runs) >= 2 else None
     last = outputs[-1]
     return HysteresisResult(config=config, runs=tuple(runs), verdicts=verdicts, engine=last.backend,
@@ -293,6 +294,7 @@ def write_hysteresis_report(result: HysteresisResult, out_dir: Path) -> dict[str
     return write_report(
         out_dir,
         texts={r.netlist_name: r.netlist_text for r in result.runs},
+        files={name: content for r in result.runs for name, content in r.netlist_files.items()},
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"hysteresis.png": lambda path: plot_hysteresis(path=path, **hysteresis_plot_arguments(result))},
         summary=result.summary(),
@@ -305,7 +307,8 @@ outputs in DIR:
   fingerprints.csv   freq_hz,lobe_area,lobe_area_norm,pinch_ratio,v_max_V,i_max_A
   hysteresis.png     loops, state over the last period, lobe area vs frequency, parameters
   summary.json       fingerprint verdicts (pinched, area decreasing, collapse) and numbers
-  *.cir              the netlists that were run (plain `ngspice -b FILE` runs each)
+  *.cir              the netlists that were run (plain `ngspice -b FILE` runs each); with
+                     --engine vacask *.sim, beside the .va and .osdi files they load
 
 example:
   memspice hysteresis --model hp --set window=biolek --freq 1,10,100 --out out/hp

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -51,7 +51,7 @@ from memspice.flows.array_pulses import (
     run_schedule,
 )
 from memspice.studies.base import ProgressCallback, Study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import netlist_files, write_report
 
 METHODS: tuple[str, ...] = ("write-verify", "write-without-verify")
 #: Pulses per direction in the calibration trains (enough to cross the range of the default device).
@@ -390,6 +390,7 @@ class ProgramResult:
     netlists: dict[str, str]  # file name (suffix of the engine that ran) -> netlist text
     engine: str
     engine_version: str
+    netlist_files: Mapping[str, bytes] = field(default_factory=dict)  # what saved .sim files load
 
     def table(self) -> pd.DataFrame:
         """One row per method: pulses, error, energy, time."""
@@ -564,7 +565,7 @@ def run_program(config: ProgramConfig, *, options: RunOptions | None = None,
          open_loop.wall_time_s)
     return ProgramResult(config, calibration, initial, verify, open_loop, history,
                          {**verify_netlists, **open_netlists}, engine=last.waveforms.backend,
-                         engine_version=last.waveforms.engine_version)
+                         engine_version=last.waveforms.engine_version, netlist_files=netlist_files(last.waveforms))
 
 
 def program_plot_arguments(result: ProgramResult) -> dict[str, Any]:
@@ -592,6 +593,7 @@ def write_program_report(result: ProgramResult, out_dir: Path) -> dict[str, Path
     return write_report(
         out_dir,
         texts=result.netlists,
+        files=result.netlist_files,
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"program.png": lambda path: plot_program(path=path, **program_plot_arguments(result))},
         summary=result.summary(),

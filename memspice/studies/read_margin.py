@@ -197,6 +197,7 @@ def write_read_margin_report(result: ReadMarginResult, out_dir: Path) -> dict[st
     return write_report(
         out_dir,
         texts={p.netlist_name: p.netlist_text for p in result.points},
+        files={name: content for p in result.points for name, content in p.netlist_files.items()},
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"read_margin.png": lambda path: plot_read_margin(sizes, margins, path, title=title)},
         summary=result.summary(),

@@ -20,7 +20,25 @@ from memspice.files import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from memspice.engine import Waveforms
+
 SUMMARY_NAME = "summary.json"
+
+
+def netlist_file_name(stem: str, waveforms: "Waveforms") -> str:
+    """``<stem>.sim`` for a VACASK run, ``<stem>.cir`` for ngspice: the file its text is saved as."""
+    return f"{stem}{'.sim' if waveforms.backend == 'vacask' else '.cir'}"
+
+
+def netlist_files(waveforms: "Waveforms") -> dict[str, bytes]:
+    """What a saved netlist loads from its own folder, by file name: for a VACASK run the compiled
+    module (``.osdi``) and Verilog-A source (``.va``) of every model it loads, so that
+    ``vacask <name>.sim`` runs it there as it is; nothing for ngspice (its netlists are whole)."""
+    if waveforms.backend != "vacask" or not waveforms.osdi_models:
+        return {}
+    from memspice.engine.vacask_backend import module_files
+
+    return module_files(waveforms.osdi_models, waveforms.netlist_text)
 
 
 def write_report(

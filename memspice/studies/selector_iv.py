@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
@@ -39,7 +39,7 @@ from memspice.errors import ParameterError
 from memspice.netlist import Dc, Netlist, Pwl, Resistor, Tran, VoltageSource
 from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import netlist_files, write_report
 
 #: The 1S1R demonstration memristor: VTEAM (Kvatinsky et al., IEEE TCAS-II 62(8), 2015) with
 #: symmetric ±0.3 V thresholds, 2 kΩ / 20 kΩ, starting ON (x = 0): on a ±1.2 V, 1 ms triangle
@@ -207,6 +207,7 @@ class SelectorIVResult:
     engine: str
     engine_version: str
     wall_time_s: float
+    netlist_files: Mapping[str, bytes] = field(default_factory=dict)
 
     def detected(self, kind: Literal["on", "off"], polarity: int) -> float | None:
         """|v| across the selector at the first ``kind`` event of ``polarity`` (+1/−1), or None."""
@@ -375,6 +376,7 @@ def analyse(config: SelectorIVConfig, jobs: Sequence[Job], outputs: Sequence[Wav
     suffix = ".sim" if waveforms.backend == "vacask" else ".cir"
     return SelectorIVResult(config=config, waveforms=frame, events=tuple(events),
                             netlist_name=f"{jobs[0].name}{suffix}", netlist_text=waveforms.netlist_text,
+                            netlist_files=netlist_files(waveforms),
                             engine=waveforms.backend, engine_version=waveforms.engine_version,
                             wall_time_s=waveforms.wall_time_s)
 
@@ -432,6 +434,7 @@ def write_selector_iv_report(result: SelectorIVResult, out_dir: Path) -> dict[st
     return write_report(
         out_dir,
         texts={result.netlist_name: result.netlist_text},
+        files=result.netlist_files,
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"selector_iv.png": lambda path: _plot(result, path)},
         summary=result.summary(),

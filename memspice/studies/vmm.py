@@ -91,7 +91,7 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.errors import NetlistError, ParameterError
-from memspice.netlist import Netlist, Tran
+from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import write_report
 
@@ -458,6 +458,8 @@ def build_netlist(config: VmmConfig, encoded: EncodedInputs, conductance_S: np.n
     else:
         samples, stop = encoded.sample_s, encoded.stop_s
     netlist.analysis = Tran(step_s=config.edge_s, stop_s=stop, max_step_s=config.read_time_s / 50)
+    # `ngspice -b` runs a transient only with something to print: the readout outputs.
+    netlist.print_vectors = [f"v({node})" for node in readout.outputs[:PRINTED_VECTORS]]
     return netlist, nodes, readout, samples
 
 
