@@ -50,7 +50,7 @@ bench: install
 	$(BIN)/python benchmarks/fidelity.py
 
 golden: install
-	$(BIN)/python -m memspice.experiments.golden netlists
+	$(BIN)/python -m memspice.golden netlists
 
 clean:
 	rm -rf $(OUT) build *.egg-info .pytest_cache

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from memspice.experiments.golden import golden_netlists, model_library_text
+from memspice.golden import golden_netlists, model_library_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,8 +22,8 @@ LAYERS: list[set[str]] = [
     {"circuits", "engine"},
     {"analysis"},
     {"flows"},
-    {"studies", "experiments"},
-    {"cli", "cli_study"},
+    {"studies"},
+    {"cli", "cli_study", "golden"},
 ]
 SIBLINGS_APART = {("circuits", "engine"), ("engine", "circuits")}
 

@@ -1,1 +1,0 @@
-"""End-to-end studies: a config dataclass, a function returning results, a report writer."""
