@@ -40,12 +40,22 @@ def test_golden_folder_has_no_stale_netlists() -> None:
     assert sorted(p.name for p in (ROOT / "netlists").glob("*.cir")) == sorted(golden_netlists())
 
 
+@pytest.mark.parametrize("name", sorted(golden_netlists()))
+def test_every_golden_netlist_runs_with_plain_ngspice_batch(name: str, tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    shutil.copy(ROOT / "netlists" / name, tmp_path / name)
+    completed = subprocess.run(["ngspice", "-b", name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+
+
 def test_golden_netlist_runs_with_plain_ngspice_batch(tmp_path) -> None:
     """A netlist written by memspice runs as it is with `ngspice -b` and prints its vectors."""
     import shutil
     import subprocess
 
-    name = sorted(golden_netlists())[0]
+    name = "hysteresis_hp_1Hz.cir"
     shutil.copy(ROOT / "netlists" / name, tmp_path / name)
     completed = subprocess.run(
         ["ngspice", "-b", name], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
