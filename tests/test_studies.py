@@ -159,3 +159,18 @@ def test_matrix_fields_read_a_file(tmp_path, capsys) -> None:
     args = parser.parse_args(["table", "--matrix", str(tmp_path / "missing.npy"), "--print-config"])
     with pytest.raises(ParameterError, match=r"--matrix=.*missing\.npy.*cannot be read"):
         args.handler(args)
+
+
+@pytest.mark.parametrize(("command", "fragment"), [("models", "--show MODEL"), ("export-va", "--output")])
+def test_help_of_the_catalog_commands(command: str, fragment: str, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--help"])
+    assert caught.value.code == 0 and fragment in capsys.readouterr().out
+
+
+def test_top_level_help_lists_every_command(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for name in (*STUDY_ARGS, "models", "export-va"):
+        assert name in text
