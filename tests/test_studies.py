@@ -116,11 +116,11 @@ def test_bool_fields_are_flag_pairs(capsys) -> None:
     class Switches(ConfigBase):
         paired: bool = setting(True, doc="a yes/no choice")
 
-    class SwitchStudy(Study):
-        name, title, description, Config = "switches", "a bool field", "A study with one bool field.", Switches
+    study = Study(name="switches", Config=Switches, title="a bool field", description="A study with one bool field.",
+                  loop=lambda config, options, *, progress: None, report=lambda result, folder: {})
 
     parser = argparse.ArgumentParser()
-    add_study_command(parser.add_subparsers(), SwitchStudy(), out_dir_type=str)
+    add_study_command(parser.add_subparsers(), study, out_dir_type=str)
     for argv, printed in ((["--no-paired"], "paired = false"), (["--paired"], "paired = true"), ([], "paired = true")):
         args = parser.parse_args(["switches", *argv, "--print-config"])
         assert args.handler(args) == 0
@@ -145,11 +145,11 @@ def test_matrix_fields_read_a_file(tmp_path, capsys) -> None:
     class Table(ConfigBase):
         matrix: tuple[tuple[float, ...], ...] = setting(((0.0,),), doc="a matrix")
 
-    class TableStudy(Study):
-        name, title, description, Config = "table", "a matrix field", "A study with one matrix field.", Table
+    study = Study(name="table", Config=Table, title="a matrix field", description="A study with one matrix field.",
+                  loop=lambda config, options, *, progress: None, report=lambda result, folder: {})
 
     parser = argparse.ArgumentParser()
-    add_study_command(parser.add_subparsers(), TableStudy(), out_dir_type=str)
+    add_study_command(parser.add_subparsers(), study, out_dir_type=str)
     np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
     (tmp_path / "m.csv").write_text("1,2\n3,4\n")
     for name in ("m.npy", "m.csv"):

@@ -1,18 +1,20 @@
 """The shape every study has: a config (data), a plan of simulator jobs, an analysis, a report.
 
-A study is a :class:`Study` subclass registered by name (:func:`register_study`). Its
-``Config`` is a frozen :class:`~memspice.config.ConfigBase` dataclass: what is simulated.
-How it runs is a :class:`~memspice.engine.options.RunOptions`, passed beside the config.
+A study is a :class:`Study`, a frozen dataclass of its names, help texts, config class and
+functions, registered by name (:func:`register_study`). Its ``Config`` is a frozen
+:class:`~memspice.config.ConfigBase` dataclass: what is simulated. How it runs is a
+:class:`~memspice.engine.options.RunOptions`, passed beside the config.
 
-* :meth:`Study.plan` turns a config into :class:`Job` s, netlists with a file stem and a
+* ``plan(config)`` turns a config into :class:`Job` s, netlists with a file stem and a
   label, independent of each other (an executor may run them in any order, anywhere);
-* :meth:`Study.analyse` turns the jobs' waveforms into a result object (a study's own
-  frozen dataclass with ``summary()``, a JSON-ready dict, and ``tables()``, DataFrames);
-* :meth:`Study.execute` runs the plan and the analysis (serially here); studies whose next
-  simulation depends on the last (co-simulation) override it;
-* :meth:`Study.report` writes the result into a folder through
+* ``analyse(config, jobs, outputs)`` turns the jobs' waveforms into a result object (a study's
+  own frozen dataclass with ``summary()``, a JSON-ready dict, and ``tables()``, DataFrames);
+* :meth:`Study.execute` runs the plan and the analysis (serially here, :func:`run_plan`);
+  studies whose next simulation depends on the last (co-simulation) give a ``loop`` instead,
+  which it runs;
+* ``report(result, folder)`` writes the result into a folder through
   :func:`memspice.studies.report.write_report`, ``summary.json`` last;
-* :meth:`Study.summary_lines` is what the CLI prints when the study is done.
+* ``summary_lines(result)`` is what the CLI prints when the study is done.
 
 The CLI (``memspice STUDY``) and, later, the sweep runner find studies in the registry.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from memspice.config import ConfigBase
 from memspice.engine.options import RunOptions
@@ -55,60 +57,83 @@ class StudyResult(Protocol):
     def tables(self) -> dict[str, "pd.DataFrame"]: ...
 
 
+def run_plan(
+    plan: Callable[[Any], Sequence[Job]],
+    analyse: Callable[[Any, Sequence[Job], Sequence["Waveforms"]], Any],
+    config: Any,
+    options: RunOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Any:
+    """Run the jobs of ``plan(config)`` one after another and ``analyse`` their waveforms."""
+    from memspice.engine import run
+
+    options = options or RunOptions()
+    jobs = list(plan(config))
+    outputs = []
+    for done, job in enumerate(jobs, start=1):
+        waveforms = run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
+        outputs.append(waveforms)
+        if progress is not None:
+            progress(done, len(jobs), job.label or job.name, waveforms.wall_time_s)
+    return analyse(config, jobs, outputs)
+
+
+def _no_summary_lines(result: Any) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True, kw_only=True)
 class Study:
-    """Base class of every study; subclasses set the class attributes and the methods they need."""
+    """A study: its names and help texts, its config class and the functions that run and report it.
+
+    Give ``plan`` and ``analyse`` (run serially by :meth:`execute`), or ``loop`` for a study that
+    runs itself (co-simulation: the next simulation depends on the last); a study may give all
+    three, :meth:`execute` then runs ``loop`` and ``plan`` stays available (e.g. for golden netlists).
+    """
 
     #: Command name, e.g. ``"hysteresis"``.
-    name: ClassVar[str]
-    #: One line for ``memspice --help``.
-    title: ClassVar[str]
-    #: A paragraph for ``memspice STUDY --help``.
-    description: ClassVar[str]
-    #: Outputs and examples for ``memspice STUDY --help``.
-    epilog: ClassVar[str] = ""
+    name: str
     #: The config dataclass.
-    Config: ClassVar[type[ConfigBase]]
+    Config: type[ConfigBase]
+    #: One line for ``memspice --help``.
+    title: str
+    #: A paragraph for ``memspice STUDY --help``.
+    description: str
+    #: Outputs and examples for ``memspice STUDY --help``.
+    epilog: str = ""
+    #: ``report(result, folder)``: write ``result`` into ``folder``; returns file name -> path.
+    report: Callable[[Any, Path], dict[str, Path]]
+    #: ``plan(config)``: the simulator jobs of ``config`` (independent of each other).
+    plan: Callable[[Any], Sequence[Job]] | None = None
+    #: ``analyse(config, jobs, outputs)``: the result from the waveforms of every job (plan order).
+    analyse: Callable[[Any, Sequence[Job], Sequence["Waveforms"]], Any] | None = None
+    #: ``loop(config, options, *, progress)``: the whole run, for studies that run themselves.
+    loop: Callable[..., Any] | None = None
+    #: ``summary_lines(result)``: lines the CLI prints after the run (the headline numbers).
+    summary_lines: Callable[[Any], list[str]] = _no_summary_lines
 
-    def plan(self, config: Any) -> Sequence[Job]:
-        """The simulator jobs of ``config`` (independent of each other)."""
-        raise NotImplementedError(f"study {self.name} has no plan; it overrides execute()")
-
-    def analyse(self, config: Any, jobs: Sequence[Job], outputs: Sequence["Waveforms"]) -> StudyResult:
-        """The result from the waveforms of every job (same order as the plan)."""
-        raise NotImplementedError
+    def __post_init__(self) -> None:
+        if self.loop is None and (self.plan is None or self.analyse is None):
+            raise ValueError(f"study {self.name!r} needs loop, or plan and analyse")
 
     def execute(self, config: Any, options: RunOptions | None = None, *, progress: ProgressCallback | None = None) -> StudyResult:
-        """Run the plan one job after another and analyse it."""
-        from memspice.engine import run
-
-        options = options or RunOptions()
-        jobs = list(self.plan(config))
-        outputs = []
-        for done, job in enumerate(jobs, start=1):
-            waveforms = run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
-            outputs.append(waveforms)
-            if progress is not None:
-                progress(done, len(jobs), job.label or job.name, waveforms.wall_time_s)
-        return self.analyse(config, jobs, outputs)
-
-    def report(self, result: Any, folder: Path) -> dict[str, Path]:
-        """Write ``result`` into ``folder``; returns file name -> path."""
-        raise NotImplementedError
-
-    def summary_lines(self, result: Any) -> list[str]:
-        """Lines the CLI prints after the run (the headline numbers)."""
-        return []
+        """Run the study: ``loop`` when it has one, else the plan one job after another and the analysis."""
+        if self.loop is not None:
+            return self.loop(config, options=options, progress=progress)
+        assert self.plan is not None and self.analyse is not None
+        return run_plan(self.plan, self.analyse, config, options, progress=progress)
 
 
 _STUDIES: dict[str, Study] = {}
 
 
-def register_study(cls: type[Study]) -> type[Study]:
-    """Class decorator: add one instance of ``cls`` to the registry under ``cls.name``."""
-    if cls.name in _STUDIES:
-        raise ValueError(f"study {cls.name!r} is registered twice")
-    _STUDIES[cls.name] = cls()
-    return cls
+def register_study(study: Study) -> Study:
+    """Add ``study`` to the registry under ``study.name``; returns it."""
+    if study.name in _STUDIES:
+        raise ValueError(f"study {study.name!r} is registered twice")
+    _STUDIES[study.name] = study
+    return study
 
 
 def get_study(name: str) -> Study:

@@ -487,31 +487,24 @@ examples:
 """
 
 
-@register_study
-class CoincidenceStudy(Study):
-    """Burr's outer-product update: pulse trains on rows and columns, counts x_i·δ_j where they coincide."""
+_TITLE = "outer-product (coincidence) write after Burr: pulse counts x_i*delta_j"
+_DESCRIPTION = (
+    "One outer-product update of a memristor array: row i carries +V_W/2 pulses in x_i*max(delta) time "
+    "slots, column j carries -V_W/2 pulses in max(x)*|delta_j| slots (negative delta: a second set of slots "
+    "with both polarities reversed), so only coincident pulses put V_W across a cell. The pulses above "
+    "0.75 V_W are counted from the simulated cell voltages and compared with the product table; the state "
+    "and conductance changes (read by the simulator before and after) are fitted against x*delta."
+)
 
-    name = "coincidence"
-    title = "outer-product (coincidence) write after Burr: pulse counts x_i*delta_j"
-    description = (
-        "One outer-product update of a memristor array: row i carries +V_W/2 pulses in x_i*max(delta) time "
-        "slots, column j carries -V_W/2 pulses in max(x)*|delta_j| slots (negative delta: a second set of slots "
-        "with both polarities reversed), so only coincident pulses put V_W across a cell. The pulses above "
-        "0.75 V_W are counted from the simulated cell voltages and compared with the product table; the state "
-        "and conductance changes (read by the simulator before and after) are fitted against x*delta."
-    )
-    epilog = _EPILOG
-    Config = CoincidenceConfig
 
-    def execute(self, config: CoincidenceConfig, options: RunOptions | None = None, *,
-                progress: ProgressCallback | None = None) -> CoincidenceResult:
-        return run_coincidence(config, options=options, progress=progress)
+def summary_lines(result: CoincidenceResult) -> list[str]:
+    summary = result.summary()
+    return [f"measured pulse counts {'==' if summary['counts_match'] else '!='} x*delta; "
+            f"largest non-coincident |v| {summary['max_non_coincident_abs_V']:.4g} V "
+            f"(V_W/2 = {result.config.v_write_V / 2:g} V); energy {result.energy_J:.3g} J"]
 
-    def report(self, result: CoincidenceResult, folder: Path) -> dict[str, Path]:
-        return write_coincidence_report(result, folder)
 
-    def summary_lines(self, result: CoincidenceResult) -> list[str]:
-        summary = result.summary()
-        return [f"measured pulse counts {'==' if summary['counts_match'] else '!='} x*delta; "
-                f"largest non-coincident |v| {summary['max_non_coincident_abs_V']:.4g} V "
-                f"(V_W/2 = {result.config.v_write_V / 2:g} V); energy {result.energy_J:.3g} J"]
+STUDY = register_study(Study(
+    name="coincidence", Config=CoincidenceConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    loop=run_coincidence, report=write_coincidence_report, summary_lines=summary_lines,
+))

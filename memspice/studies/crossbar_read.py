@@ -409,7 +409,7 @@ def run_crossbar_read(
     config: CrossbarReadConfig, *, options: RunOptions | None = None, progress: ProgressCallback | None = None,
 ) -> CrossbarReadResult:
     """Build, simulate and read one array (``progress`` after the simulation)."""
-    return CrossbarReadStudy().execute(config, options, progress=progress)
+    return STUDY.execute(config, options, progress=progress)
 
 
 def write_crossbar_read_report(result: CrossbarReadResult, out_dir: Path) -> dict[str, Path]:
@@ -450,47 +450,38 @@ examples:
 """
 
 
-@register_study
-class CrossbarReadStudy(Study):
-    """Read a crossbar with wire resistance: column currents against the ideal product."""
+_TITLE = "read a crossbar with wire resistance: column currents vs the ideal product Gᵀ·V"
+_DESCRIPTION = (
+    "Build a rows x cols crossbar (word lines driven at the left end, bit lines sunk at the bottom, a wire "
+    "segment of r_word / r_bit between neighbouring cross-points: badcrossbar's topology), apply DC inputs, "
+    "simulate, and compare the column currents with the ideal product Gᵀ·V. With --scheme v2, v3 or float one "
+    "selected cell is read and the other lines are biased at V/2, at V/3 and 2V/3, or left open. Fixed-"
+    "conductance 0T1R arrays whose lines are all driven are also solved with scipy as an independent check. "
+    "Large arrays run in VACASK (KLU) when it is installed (--engine auto)."
+)
 
-    name = "crossbar-read"
-    title = "read a crossbar with wire resistance: column currents vs the ideal product Gᵀ·V"
-    description = (
-        "Build a rows x cols crossbar (word lines driven at the left end, bit lines sunk at the bottom, a wire "
-        "segment of r_word / r_bit between neighbouring cross-points: badcrossbar's topology), apply DC inputs, "
-        "simulate, and compare the column currents with the ideal product Gᵀ·V. With --scheme v2, v3 or float one "
-        "selected cell is read and the other lines are biased at V/2, at V/3 and 2V/3, or left open. Fixed-"
-        "conductance 0T1R arrays whose lines are all driven are also solved with scipy as an independent check. "
-        "Large arrays run in VACASK (KLU) when it is installed (--engine auto)."
-    )
-    epilog = _EPILOG
-    Config = CrossbarReadConfig
 
-    def plan(self, config: CrossbarReadConfig) -> list[ReadJob]:
-        return plan(config)
+def summary_lines(result: CrossbarReadResult) -> list[str]:
+    errors = result.errors()
+    lines = [
+        f"engine {result.engine}: rmse {100 * errors['rmse_rel']:.3g} % of full scale, max error "
+        f"{100 * errors['max_rel_error']:.3g} % (column {errors['worst_col']}); generate {result.t_generate_s:.3f} s, "
+        f"simulate {result.t_simulate_s:.3f} s, parse {result.t_parse_s:.3f} s"
+    ]
+    if result.sensed_current_A is not None:
+        row, col = result.config.selected_cell  # type: ignore[misc]
+        lines.append(f"cell {row},{col}: sensed {result.sensed_current_A:.4g} A, the cell alone "
+                     f"{result.config.conductance_matrix_S[row, col] * result.config.v_read_V:.4g} A")
+    return lines
 
-    def analyse(self, config: CrossbarReadConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> CrossbarReadResult:
-        return analyse(config, jobs, outputs)
 
-    def report(self, result: CrossbarReadResult, folder: Path) -> dict[str, Path]:
-        return write_crossbar_read_report(result, folder)
-
-    def summary_lines(self, result: CrossbarReadResult) -> list[str]:
-        errors = result.errors()
-        lines = [
-            f"engine {result.engine}: rmse {100 * errors['rmse_rel']:.3g} % of full scale, max error "
-            f"{100 * errors['max_rel_error']:.3g} % (column {errors['worst_col']}); generate {result.t_generate_s:.3f} s, "
-            f"simulate {result.t_simulate_s:.3f} s, parse {result.t_parse_s:.3f} s"
-        ]
-        if result.sensed_current_A is not None:
-            row, col = result.config.selected_cell  # type: ignore[misc]
-            lines.append(f"cell {row},{col}: sensed {result.sensed_current_A:.4g} A, the cell alone "
-                         f"{result.config.conductance_matrix_S[row, col] * result.config.v_read_V:.4g} A")
-        return lines
+STUDY = register_study(Study(
+    name="crossbar-read", Config=CrossbarReadConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    plan=plan, analyse=analyse, report=write_crossbar_read_report, summary_lines=summary_lines,
+))
 
 
 __all__ = [
-    "CrossbarReadConfig", "CrossbarReadResult", "CrossbarReadStudy", "ReadJob", "analyse", "build_netlist", "plan",
+    "CrossbarReadConfig", "CrossbarReadResult", "ReadJob", "STUDY", "analyse", "build_netlist", "plan",
     "run_crossbar_read", "write_crossbar_read_report",
 ]

@@ -237,7 +237,7 @@ def run_hysteresis(
     config: HysteresisConfig, *, options: RunOptions | None = None, progress: ProgressCallback | None = None,
 ) -> HysteresisResult:
     """Simulate every frequency of ``config`` and judge the fingerprints (``progress`` after each)."""
-    return HysteresisStudy().execute(config, options, progress=progress)
+    return STUDY.execute(config, options, progress=progress)
 
 
 def state_range(result: HysteresisResult) -> tuple[float, float]:
@@ -315,36 +315,27 @@ example:
 """
 
 
-@register_study
-class HysteresisStudy(Study):
-    """Is this model a memristor? Frequency-dependent pinched hysteresis and its three fingerprints."""
+_TITLE = "frequency-dependent pinched hysteresis of a memristor model"
+_DESCRIPTION = (
+    "Drive one memristor with a sine at each frequency, simulate a few periods, and judge the three "
+    "memristor fingerprints on the last period: a loop pinched at the origin, lobe area decreasing with "
+    "frequency, and collapse at high frequency. Unset drive options take the model's recommended drive "
+    "(see `memspice models --show MODEL`)."
+)
 
-    name = "hysteresis"
-    title = "frequency-dependent pinched hysteresis of a memristor model"
-    description = (
-        "Drive one memristor with a sine at each frequency, simulate a few periods, and judge the three "
-        "memristor fingerprints on the last period: a loop pinched at the origin, lobe area decreasing with "
-        "frequency, and collapse at high frequency. Unset drive options take the model's recommended drive "
-        "(see `memspice models --show MODEL`)."
-    )
-    epilog = _EPILOG
-    Config = HysteresisConfig
 
-    def plan(self, config: HysteresisConfig) -> list[Job]:
-        return plan(config)
+def summary_lines(result: HysteresisResult) -> list[str]:
+    lines = [f"{r.freq_hz:>12g} Hz  lobe_area_norm={r.fingerprint.lobe_area_norm:.4g}  "
+             f"pinch_ratio={r.fingerprint.pinch_ratio:.2e}" for r in result.runs]
+    if result.verdicts is not None:
+        v = result.verdicts
+        lines.append(f"pinched={v.pinched} area_decreasing={v.area_decreasing} "
+                     f"high_frequency_collapse={v.high_frequency_collapse} -> memristor fingerprints: {v.is_memristor}")
+    return lines
 
-    def analyse(self, config: HysteresisConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> HysteresisResult:
-        return analyse(config, jobs, outputs)
 
-    def report(self, result: HysteresisResult, folder: Path) -> dict[str, Path]:
-        return write_hysteresis_report(result, folder)
-
-    def summary_lines(self, result: HysteresisResult) -> list[str]:
-        lines = [f"{r.freq_hz:>12g} Hz  lobe_area_norm={r.fingerprint.lobe_area_norm:.4g}  "
-                 f"pinch_ratio={r.fingerprint.pinch_ratio:.2e}" for r in result.runs]
-        if result.verdicts is not None:
-            v = result.verdicts
-            lines.append(f"pinched={v.pinched} area_decreasing={v.area_decreasing} "
-                         f"high_frequency_collapse={v.high_frequency_collapse} -> memristor fingerprints: {v.is_memristor}")
-        return lines
+STUDY = register_study(Study(
+    name="hysteresis", Config=HysteresisConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    plan=plan, analyse=analyse, report=write_hysteresis_report, summary_lines=summary_lines,
+))
 

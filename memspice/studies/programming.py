@@ -615,36 +615,29 @@ examples:
 """
 
 
-@register_study
-class ProgramStudy(Study):
-    """Program a target conductance matrix: write-verify against write-without-verify."""
+_TITLE = "program a target conductance matrix: write-verify vs write-without-verify"
+_DESCRIPTION = (
+    "Program a target conductance matrix into a memristor array two ways, from the same initial states, "
+    "with V/2-scheme pulses of +-V_P. Write-verify: one cell at a time, pulse, read back, compare, repeat up "
+    "to N times; Python picks each pulse's polarity and width from the read-back and the simulator runs the "
+    "pulse and the read as one short transient from the saved device states. Write-without-verify: each cell "
+    "gets the number of fixed pulses a 1x1 calibration curve predicts, applied column- (or row-) parallel in "
+    "two steps per round (cells going up, then cells going down), one transient, no read-back."
+)
 
-    name = "program"
-    title = "program a target conductance matrix: write-verify vs write-without-verify"
-    description = (
-        "Program a target conductance matrix into a memristor array two ways, from the same initial states, "
-        "with V/2-scheme pulses of +-V_P. Write-verify: one cell at a time, pulse, read back, compare, repeat up "
-        "to N times; Python picks each pulse's polarity and width from the read-back and the simulator runs the "
-        "pulse and the read as one short transient from the saved device states. Write-without-verify: each cell "
-        "gets the number of fixed pulses a 1x1 calibration curve predicts, applied column- (or row-) parallel in "
-        "two steps per round (cells going up, then cells going down), one transient, no read-back."
-    )
-    epilog = _EPILOG
-    Config = ProgramConfig
 
-    def execute(self, config: ProgramConfig, options: RunOptions | None = None, *,
-                progress: ProgressCallback | None = None) -> ProgramResult:
-        return run_program(config, options=options, progress=progress)
+def summary_lines(result: ProgramResult) -> list[str]:
+    config = result.config
+    lines = [f"tolerance {config.tolerance_S:.3g} S, at most {config.max_pulses} write-verify pulses per cell"]
+    for row in result.table().to_dict("records"):
+        lines.append(f"{row['method']}: {row['pulses_total']} pulses (max {row['pulses_max_per_cell']} per cell), "
+                     f"max |error| {row['max_abs_error_S']:.3g} S, {row['cells_within_tolerance']}/{row['cells']} "
+                     f"cells within tolerance, energy {row['energy_J']:.3g} J, device time "
+                     f"{row['device_time_s']:.3g} s, wall {row['wall_time_s']:.2f} s")
+    return lines
 
-    def report(self, result: ProgramResult, folder: Path) -> dict[str, Path]:
-        return write_program_report(result, folder)
 
-    def summary_lines(self, result: ProgramResult) -> list[str]:
-        config = result.config
-        lines = [f"tolerance {config.tolerance_S:.3g} S, at most {config.max_pulses} write-verify pulses per cell"]
-        for row in result.table().to_dict("records"):
-            lines.append(f"{row['method']}: {row['pulses_total']} pulses (max {row['pulses_max_per_cell']} per cell), "
-                         f"max |error| {row['max_abs_error_S']:.3g} S, {row['cells_within_tolerance']}/{row['cells']} "
-                         f"cells within tolerance, energy {row['energy_J']:.3g} J, device time "
-                         f"{row['device_time_s']:.3g} s, wall {row['wall_time_s']:.2f} s")
-        return lines
+STUDY = register_study(Study(
+    name="program", Config=ProgramConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    loop=run_program, report=write_program_report, summary_lines=summary_lines,
+))

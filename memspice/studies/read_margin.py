@@ -182,7 +182,7 @@ def run_read_margin(
     config: ReadMarginConfig, *, options: RunOptions | None = None, progress: ProgressCallback | None = None,
 ) -> ReadMarginResult:
     """Read the far-corner cell ON and OFF for every size and cell kind (``progress`` after each read)."""
-    return ReadMarginStudy().execute(config, options, progress=progress)
+    return STUDY.execute(config, options, progress=progress)
 
 
 def write_read_margin_report(result: ReadMarginResult, out_dir: Path) -> dict[str, Path]:
@@ -221,29 +221,20 @@ example:
 """
 
 
-@register_study
-class ReadMarginStudy(Study):
-    """Read margin of the far-corner cell against array size: a grid of crossbar-read points."""
+_TITLE = "read margin of the far-corner cell vs array size, worst data pattern, 0T1R beside 1S1R"
+_DESCRIPTION = (
+    "For each size N, an N x N array with every unselected cell ON (the worst pattern), the selected cell at "
+    "the far corner (row 0, last column) read ON and OFF; unselected lines biased at V/2 (v2), V/3 and 2V/3 "
+    "(v3) or left floating (float). Reports (I_on - I_off)/I_on of the selected bit line's current. Every "
+    "read is a crossbar-read point (--pattern worst --scheme ... --selected-state on/off)."
+)
 
-    name = "read-margin"
-    title = "read margin of the far-corner cell vs array size, worst data pattern, 0T1R beside 1S1R"
-    description = (
-        "For each size N, an N x N array with every unselected cell ON (the worst pattern), the selected cell at "
-        "the far corner (row 0, last column) read ON and OFF; unselected lines biased at V/2 (v2), V/3 and 2V/3 "
-        "(v3) or left floating (float). Reports (I_on - I_off)/I_on of the selected bit line's current. Every "
-        "read is a crossbar-read point (--pattern worst --scheme ... --selected-state on/off)."
-    )
-    epilog = _EPILOG
-    Config = ReadMarginConfig
 
-    def plan(self, config: ReadMarginConfig) -> list[Job]:
-        return plan(config)
+def summary_lines(result: ReadMarginResult) -> list[str]:
+    return result.table[["size", "cell", "i_on_A", "i_off_A", "margin"]].to_string(index=False).splitlines()
 
-    def analyse(self, config: ReadMarginConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> ReadMarginResult:
-        return analyse(config, jobs, outputs)
 
-    def report(self, result: ReadMarginResult, folder: Path) -> dict[str, Path]:
-        return write_read_margin_report(result, folder)
-
-    def summary_lines(self, result: ReadMarginResult) -> list[str]:
-        return result.table[["size", "cell", "i_on_A", "i_off_A", "margin"]].to_string(index=False).splitlines()
+STUDY = register_study(Study(
+    name="read-margin", Config=ReadMarginConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    plan=plan, analyse=analyse, report=write_read_margin_report, summary_lines=summary_lines,
+))

@@ -385,7 +385,7 @@ def run_selector_iv(
     config: SelectorIVConfig, *, options: RunOptions | None = None, progress: ProgressCallback | None = None,
 ) -> SelectorIVResult:
     """Simulate the sweep of ``config`` and detect the selector's transitions."""
-    return SelectorIVStudy().execute(config, options, progress=progress)
+    return STUDY.execute(config, options, progress=progress)
 
 
 def _seconds(value_s: float) -> str:
@@ -455,33 +455,24 @@ examples:
 """
 
 
-@register_study
-class SelectorIVStudy(Study):
-    """I–V of a threshold-switching selector (or a 1S1R cell), threshold and hold detected."""
+_TITLE = "I-V of a threshold-switching selector (or a 1S1R cell) with threshold and hold points marked"
+_DESCRIPTION = (
+    "Sweep a bipolar triangle (0 -> +A -> 0 -> -A -> 0) across a volatile threshold switch, alone or in "
+    "series with a memristor (1S1R), simulate it and detect where the selector turns on (threshold) and "
+    "releases (hold) in both polarities."
+)
 
-    name = "selector-iv"
-    title = "I-V of a threshold-switching selector (or a 1S1R cell) with threshold and hold points marked"
-    description = (
-        "Sweep a bipolar triangle (0 -> +A -> 0 -> -A -> 0) across a volatile threshold switch, alone or in "
-        "series with a memristor (1S1R), simulate it and detect where the selector turns on (threshold) and "
-        "releases (hold) in both polarities."
-    )
-    epilog = _EPILOG
-    Config = SelectorIVConfig
 
-    def plan(self, config: SelectorIVConfig) -> list[Job]:
-        return plan(config)
+def summary_lines(result: SelectorIVResult) -> list[str]:
+    lines = []
+    for label, kind in (("threshold (turn-on)", "on"), ("hold (release)", "off")):
+        for polarity, sign in ((+1, "+"), (-1, "-")):
+            detected = result.detected(kind, polarity)  # type: ignore[arg-type]
+            lines.append(f"{label:>20} {sign}: {f'{detected:.4f} V' if detected is not None else 'not reached'}")
+    return lines
 
-    def analyse(self, config: SelectorIVConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> SelectorIVResult:
-        return analyse(config, jobs, outputs)
 
-    def report(self, result: SelectorIVResult, folder: Path) -> dict[str, Path]:
-        return write_selector_iv_report(result, folder)
-
-    def summary_lines(self, result: SelectorIVResult) -> list[str]:
-        lines = []
-        for label, kind in (("threshold (turn-on)", "on"), ("hold (release)", "off")):
-            for polarity, sign in ((+1, "+"), (-1, "-")):
-                detected = result.detected(kind, polarity)  # type: ignore[arg-type]
-                lines.append(f"{label:>20} {sign}: {f'{detected:.4f} V' if detected is not None else 'not reached'}")
-        return lines
+STUDY = register_study(Study(
+    name="selector-iv", Config=SelectorIVConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    plan=plan, analyse=analyse, report=write_selector_iv_report, summary_lines=summary_lines,
+))

@@ -92,7 +92,7 @@ from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.errors import NetlistError, ParameterError
 from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
-from memspice.studies.base import Job, ProgressCallback, Study, register_study
+from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import write_report
 
 ENCODINGS = ("amplitude", "pwm", "bitserial")
@@ -546,7 +546,8 @@ def check_engine(config: VmmConfig, options: RunOptions) -> None:
 def run_vmm(config: VmmConfig, *, options: RunOptions | None = None,
             progress: ProgressCallback | None = None) -> VmmResult:
     """Map, encode, simulate (one transient per input vector), read out, digitise."""
-    return VmmStudy().execute(config, options, progress=progress)
+    check_engine(config, options or RunOptions())
+    return run_plan(plan, analyse, config, options, progress=progress)
 
 
 def _plot(result: VmmResult, path: Path) -> Path:
@@ -585,38 +586,24 @@ example:
 """
 
 
-@register_study
-class VmmStudy(Study):
-    """Vector-matrix multiply through the whole chain: mapping, inputs, crossbar, readout, ADC."""
+_TITLE = "vector-matrix multiply through the whole chain: mapping, inputs, crossbar, readout, ADC"
+_DESCRIPTION = (
+    "Map signed weights W (rows, outputs) to conductance pairs (G+ - G-, optionally quantised to L levels), "
+    "encode the inputs X on the word lines (amplitude DAC, pulse width or bit-serial), read the columns with "
+    "TIAs or integrators (differential pairs subtracted in SPICE), digitise with an N-bit ADC (shift-and-add "
+    "for bit-serial) and compare with the ideal product X·W, stage by stage. The op-amps are ngspice "
+    "B-sources: --engine auto runs ngspice, --engine vacask is refused."
+)
 
-    name = "vmm"
-    title = "vector-matrix multiply through the whole chain: mapping, inputs, crossbar, readout, ADC"
-    description = (
-        "Map signed weights W (rows, outputs) to conductance pairs (G+ - G-, optionally quantised to L levels), "
-        "encode the inputs X on the word lines (amplitude DAC, pulse width or bit-serial), read the columns with "
-        "TIAs or integrators (differential pairs subtracted in SPICE), digitise with an N-bit ADC (shift-and-add "
-        "for bit-serial) and compare with the ideal product X·W, stage by stage. The op-amps are ngspice "
-        "B-sources: --engine auto runs ngspice, --engine vacask is refused."
-    )
-    epilog = _EPILOG
-    Config = VmmConfig
 
-    def plan(self, config: VmmConfig) -> list[Job]:
-        return plan(config)
+def summary_lines(result: VmmResult) -> list[str]:
+    lines = [f"{stage:>10}: " + ", ".join(f"{key} {value:.3g}" for key, value in numbers.items())
+             for stage, numbers in result.errors().items()]
+    lines.append(f"energy per MAC {result.energy_per_mac_J:.3g} J")
+    return lines
 
-    def analyse(self, config: VmmConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> VmmResult:
-        return analyse(config, jobs, outputs)
 
-    def execute(self, config: VmmConfig, options: RunOptions | None = None, *,
-                progress: ProgressCallback | None = None) -> VmmResult:
-        check_engine(config, options or RunOptions())
-        return super().execute(config, options, progress=progress)
-
-    def report(self, result: VmmResult, folder: Path) -> dict[str, Path]:
-        return write_vmm_report(result, folder)
-
-    def summary_lines(self, result: VmmResult) -> list[str]:
-        lines = [f"{stage:>10}: " + ", ".join(f"{key} {value:.3g}" for key, value in numbers.items())
-                 for stage, numbers in result.errors().items()]
-        lines.append(f"energy per MAC {result.energy_per_mac_J:.3g} J")
-        return lines
+STUDY = register_study(Study(
+    name="vmm", Config=VmmConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    plan=plan, analyse=analyse, loop=run_vmm, report=write_vmm_report, summary_lines=summary_lines,
+))

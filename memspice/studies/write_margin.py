@@ -36,7 +36,7 @@ from memspice.studies.write_scheme import (
     MAX_LINES,
     WriteSchemeConfig,
     WriteSchemeResult,
-    WriteSchemeStudy,
+    run_write_scheme,
 )
 
 #: Columns of :attr:`WriteMarginResult.table`, in order.
@@ -264,7 +264,17 @@ def run_write_margin(
 ) -> WriteMarginResult:
     """Run one write pulse per point of ``config.grid``; ``progress(done, total, label, seconds)`` after
     each, the label naming the point and its verdict."""
-    return WriteMarginStudy().execute(config, options, progress=progress)
+    started = time.perf_counter()
+
+    def on_point(done: int, point: GridPoint[WriteSchemeConfig], result: WriteSchemeResult) -> None:
+        if progress is not None:
+            c = point.coords
+            label = (f"{c['rows']}x{c['cols']}, r_wire {c['r_wire_ohm']:g} ohm, V_W {c['v_write_V']:g} V, "
+                     f"{c['pulse_width_s']:g} s: {result.summary()['verdict']}")
+            progress(done, len(config.grid), label, result.t_total_s)
+
+    results = run_grid(config.grid, lambda point: run_write_scheme(point, options=options), on_point=on_point)
+    return tabulate(config, results, t_total_s=time.perf_counter() - started)
 
 
 def write_margin_plot_arguments(result: WriteMarginResult) -> dict[str, Any]:
@@ -315,44 +325,26 @@ examples:
 """
 
 
-@register_study
-class WriteMarginStudy(Study):
-    """The operating window of a write scheme: a grid of write-scheme points."""
+_TITLE = "operating window of a write scheme: pass/fail over write amplitude x pulse width"
+_DESCRIPTION = (
+    "Run the write-scheme validation at every (V_W, pulse width) of a grid, optionally also over square array "
+    "sizes and wire resistances, and map where it passes: every target switched and every other cell moved "
+    "less than the disturb tolerance. The window a designer signs off is the passing V_W range at each width."
+)
 
-    name = "write-margin"
-    title = "operating window of a write scheme: pass/fail over write amplitude x pulse width"
-    description = (
-        "Run the write-scheme validation at every (V_W, pulse width) of a grid, optionally also over square array "
-        "sizes and wire resistances, and map where it passes: every target switched and every other cell moved "
-        "less than the disturb tolerance. The window a designer signs off is the passing V_W range at each width."
-    )
-    epilog = _EPILOG
-    Config = WriteMarginConfig
 
-    def execute(self, config: WriteMarginConfig, options: RunOptions | None = None, *,
-                progress: ProgressCallback | None = None) -> WriteMarginResult:
-        started = time.perf_counter()
-        study = WriteSchemeStudy()
+def summary_lines(result: WriteMarginResult) -> list[str]:
+    several = len(result.config.arrays) * len(result.config.wires) > 1
+    lines = []
+    for window in result.window():
+        low, high = window["v_write_min_V"], window["v_write_max_V"]
+        span = f"{low:g} .. {high:g} V" if low is not None else "none"
+        where = f"{window['rows']}x{window['cols']}, r_wire {window['r_wire_ohm']:g} ohm, " if several else ""
+        lines.append(f"{where}pulse width {window['pulse_width_s']:g} s: passing V_W {span}")
+    return lines
 
-        def on_point(done: int, point: GridPoint[WriteSchemeConfig], result: WriteSchemeResult) -> None:
-            if progress is not None:
-                c = point.coords
-                label = (f"{c['rows']}x{c['cols']}, r_wire {c['r_wire_ohm']:g} ohm, V_W {c['v_write_V']:g} V, "
-                         f"{c['pulse_width_s']:g} s: {result.summary()['verdict']}")
-                progress(done, len(config.grid), label, result.t_total_s)
 
-        results = run_grid(config.grid, lambda point: study.execute(point, options), on_point=on_point)
-        return tabulate(config, results, t_total_s=time.perf_counter() - started)
-
-    def report(self, result: WriteMarginResult, folder: Path) -> dict[str, Path]:
-        return write_write_margin_report(result, folder)
-
-    def summary_lines(self, result: WriteMarginResult) -> list[str]:
-        several = len(result.config.arrays) * len(result.config.wires) > 1
-        lines = []
-        for window in result.window():
-            low, high = window["v_write_min_V"], window["v_write_max_V"]
-            span = f"{low:g} .. {high:g} V" if low is not None else "none"
-            where = f"{window['rows']}x{window['cols']}, r_wire {window['r_wire_ohm']:g} ohm, " if several else ""
-            lines.append(f"{where}pulse width {window['pulse_width_s']:g} s: passing V_W {span}")
-        return lines
+STUDY = register_study(Study(
+    name="write-margin", Config=WriteMarginConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    loop=run_write_margin, report=write_write_margin_report, summary_lines=summary_lines,
+))

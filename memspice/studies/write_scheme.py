@@ -58,7 +58,7 @@ from memspice.errors import ParameterError
 from memspice.netlist import Netlist, Tran
 from memspice.spicelib.catalog import MemristorModel, get_model
 from memspice.spicelib.presets import default_params
-from memspice.studies.base import Job, ProgressCallback, Study, register_study
+from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import write_report
 
 #: Largest number of word lines (and of bit lines) of the array.
@@ -315,7 +315,9 @@ def run_write_scheme(
     config: WriteSchemeConfig, *, options: RunOptions | None = None, progress: ProgressCallback | None = None,
 ) -> WriteSchemeResult:
     """Simulate one write pulse; read states before/after, peak cell voltages and source energy."""
-    return WriteSchemeStudy().execute(config, options, progress=progress)
+    started = time.perf_counter()
+    result = run_plan(plan, analyse, config, options, progress=progress)
+    return dataclasses.replace(result, t_total_s=time.perf_counter() - started)
 
 
 def write_scheme_title(result: WriteSchemeResult) -> str:
@@ -358,49 +360,34 @@ example:
 """
 
 
-@register_study
-class WriteSchemeStudy(Study):
-    """Does a half-select write switch its targets and spare the other cells?"""
-
-    name = "write-scheme"
-    title = "validate a V/2, V/3 or floating half-select write on a memristor array"
-    description = (
-        "Apply one write pulse to the target cells of a rows x cols memristor array through a half-select "
-        "scheme, simulate the transient, and report whether each selected cell switched and how far every "
-        "half-selected and unselected cell moved (disturb), with the peak voltage each cell saw and the energy "
-        "drawn. Schemes: v2 (unselected lines at V_W/2), v2_symmetric (Prezioso: +V_W/2 on the selected word "
-        "line, -V_W/2 on the selected bit line, others grounded), v3 (V_W/3 and 2V_W/3), float (unselected lines "
-        "open). Default device: VTEAM with +-1.4 V thresholds, so V/2 holds below V_W = 2.8 V."
-    )
-    epilog = _EPILOG
-    Config = WriteSchemeConfig
-
-    def plan(self, config: WriteSchemeConfig) -> list[Job]:
-        return plan(config)
-
-    def analyse(self, config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> WriteSchemeResult:
-        return analyse(config, jobs, outputs)
-
-    def execute(self, config: WriteSchemeConfig, options: RunOptions | None = None, *,
-                progress: ProgressCallback | None = None) -> WriteSchemeResult:
-        started = time.perf_counter()
-        result = super().execute(config, options, progress=progress)
-        return dataclasses.replace(result, t_total_s=time.perf_counter() - started)
-
-    def report(self, result: WriteSchemeResult, folder: Path) -> dict[str, Path]:
-        return write_write_scheme_report(result, folder)
-
-    def summary_lines(self, result: WriteSchemeResult) -> list[str]:
-        s = result.summary()
-        near, far = s["corners"]["near"], s["corners"]["far"]
-        return [
-            f"selected switched: {s['selected_switched']}; worst half-selected |d_state| "
-            f"{_g(s['worst_half_selected_abs_d_state'])} (v_peak {_g(s['worst_half_selected_v_peak_V'])} V); "
-            f"worst unselected |d_state| {_g(s['worst_unselected_abs_d_state'])}; v_peak near corner "
-            f"{near['cell']} ({near['role']}) {near['v_peak_V']:.3g} V, far corner {far['cell']} ({far['role']}) "
-            f"{far['v_peak_V']:.3g} V; energy {s['energy_J']:.3g} J -> {s['verdict']}",
-        ]
+_TITLE = "validate a V/2, V/3 or floating half-select write on a memristor array"
+_DESCRIPTION = (
+    "Apply one write pulse to the target cells of a rows x cols memristor array through a half-select "
+    "scheme, simulate the transient, and report whether each selected cell switched and how far every "
+    "half-selected and unselected cell moved (disturb), with the peak voltage each cell saw and the energy "
+    "drawn. Schemes: v2 (unselected lines at V_W/2), v2_symmetric (Prezioso: +V_W/2 on the selected word "
+    "line, -V_W/2 on the selected bit line, others grounded), v3 (V_W/3 and 2V_W/3), float (unselected lines "
+    "open). Default device: VTEAM with +-1.4 V thresholds, so V/2 holds below V_W = 2.8 V."
+)
 
 
 def _g(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
+
+
+def summary_lines(result: WriteSchemeResult) -> list[str]:
+    s = result.summary()
+    near, far = s["corners"]["near"], s["corners"]["far"]
+    return [
+        f"selected switched: {s['selected_switched']}; worst half-selected |d_state| "
+        f"{_g(s['worst_half_selected_abs_d_state'])} (v_peak {_g(s['worst_half_selected_v_peak_V'])} V); "
+        f"worst unselected |d_state| {_g(s['worst_unselected_abs_d_state'])}; v_peak near corner "
+        f"{near['cell']} ({near['role']}) {near['v_peak_V']:.3g} V, far corner {far['cell']} ({far['role']}) "
+        f"{far['v_peak_V']:.3g} V; energy {s['energy_J']:.3g} J -> {s['verdict']}",
+    ]
+
+
+STUDY = register_study(Study(
+    name="write-scheme", Config=WriteSchemeConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
+    plan=plan, analyse=analyse, loop=run_write_scheme, report=write_write_scheme_report, summary_lines=summary_lines,
+))
