@@ -103,6 +103,16 @@ def test_bad_config_file_keys_name_the_file(tmp_path, capsys) -> None:
     assert "cyclez" in err and str(bad) in err and "is not a field" in err
 
 
+def test_a_study_needs_a_loop_or_a_plan_and_an_analysis() -> None:
+    """A Study without ``loop`` and without ``plan`` and ``analyse`` is refused when it is made."""
+    from memspice.config import ConfigBase
+    from memspice.studies.base import Study
+
+    with pytest.raises(ValueError, match="needs loop, or plan and analyse"):
+        Study(name="empty", Config=ConfigBase, title="t", description="d", plan=lambda config: [],
+              report=lambda result, folder: {})
+
+
 def test_bool_fields_are_flag_pairs(capsys) -> None:
     """A ``bool`` field becomes ``--NAME`` / ``--no-NAME``; without either the config's default holds."""
     import argparse
