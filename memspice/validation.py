@@ -18,7 +18,7 @@ def finite_number(value: object, what: str, *, low: float | None = None, strict:
         raise ParameterError(f"{what}={value!r} is not allowed; use a finite number{unit}")
     value = float(value)
     if low is not None and (value < low or (strict and value == low)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a number {'>' if strict else '>='} {low:g}{unit}")
+        raise ParameterError(f"{what}={value!r} is not allowed; use a finite number {'>' if strict else '>='} {low:g}{unit}")
     return value
 
 

@@ -77,6 +77,7 @@ from memspice.netlist import (
     element_name,
 )
 from memspice.netlist.elements import Pulse, Pwl, Sine
+from memspice.validation import finite_number
 
 DriveSide = Literal["left", "both"]
 SinkSide = Literal["bottom", "both"]
@@ -177,7 +178,7 @@ LineTermination = Union[Termination, tuple[Termination, Termination]]
 
 def bias(voltage_v: float) -> Source:
     """A line end tied to a DC voltage (V): ``Source(Dc(voltage_v))``."""
-    return Source(Dc(_finite(voltage_v, "bias voltage_v")))
+    return Source(Dc(finite_number(voltage_v, "bias voltage_v", unit=" V")))
 
 
 GROUND = Source(Dc(0.0))
@@ -296,13 +297,6 @@ def add_crossbar(
     netlist.add(*cell_items)
     return CrossbarNodes(config=config, prefix=p, word_nodes=word_nodes.astype(str), bit_nodes=bit_nodes.astype(str),
                          word_sources=word_sources, bit_sources=bit_sources)
-
-
-def _finite(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ParameterError(f"{what}={value!r} is not allowed; use a finite number")
-    return float(value)
 
 
 def _word_terminations(config: CrossbarConfig, inputs_V: object, word_lines: object) -> list[tuple[Termination, ...]]:

@@ -27,6 +27,7 @@ from memspice.circuits.crossbar import Source
 from memspice.circuits.mapping import bit_planes, check_bits
 from memspice.errors import ParameterError
 from memspice.netlist import Dc, Pwl
+from memspice.validation import finite_number
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,12 +69,6 @@ def input_codes(inputs: object, *, bits: int, full_scale: float) -> np.ndarray:
     return np.round(x / full_scale * (2**bits - 1)).astype(np.int64)
 
 
-def _positive(value: float, what: str) -> float:
-    if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value > 0):
-        raise ParameterError(f"{what}={value!r} must be a finite number > 0")
-    return float(value)
-
-
 def _trapezoid(v: float, start: float, duration: float, edge: float) -> list[tuple[float, float]]:
     # Area v·duration exactly: rise over `edge` from `start`, fall over `edge` ending at start+duration+edge.
     return [(start, 0.0), (start + edge, v), (start + duration, v), (start + duration + edge, 0.0)]
@@ -89,7 +84,7 @@ def amplitude_inputs(inputs: object, *, bits: int, full_scale: float, v_read_V: 
     ``start_s``, flat top to ``start_s + width_s``, area ``V · width_s``. One cycle, ending one
     edge after the pulse; TIA sample at the end of the flat top."""
     codes = input_codes(inputs, bits=bits, full_scale=full_scale)
-    v_read_V, width_s, edge_s = _positive(v_read_V, "v_read_V"), _positive(width_s, "width_s"), _positive(edge_s, "edge_s")
+    v_read_V, width_s, edge_s = finite_number(v_read_V, "v_read_V", low=0.0), finite_number(width_s, "width_s", low=0.0), finite_number(edge_s, "edge_s", low=0.0)
     start_s = _non_negative(start_s, "start_s")
     if width_s <= edge_s:
         raise ParameterError(f"width_s={width_s!r} must exceed edge_s={edge_s!r}")
@@ -107,8 +102,8 @@ def pulse_width_inputs(inputs: object, *, bits: int, full_scale: float, v_read_V
     triangle of base ``2·edge_s`` with the same area). One cycle, ending one edge after the
     longest possible pulse; sample at its end (integrating readout)."""
     codes = input_codes(inputs, bits=bits, full_scale=full_scale)
-    v_read_V, max_width_s, edge_s = (_positive(v_read_V, "v_read_V"), _positive(max_width_s, "max_width_s"),
-                                     _positive(edge_s, "edge_s"))
+    v_read_V, max_width_s, edge_s = (finite_number(v_read_V, "v_read_V", low=0.0), finite_number(max_width_s, "max_width_s", low=0.0),
+                                     finite_number(edge_s, "edge_s", low=0.0))
     start_s = _non_negative(start_s, "start_s")
     per_code = max_width_s / (2**bits - 1)
     sources = []
@@ -137,12 +132,12 @@ def bit_serial_inputs(inputs: object, *, bits: int, v_read_V: float, width_s: fl
     """
     bits = check_bits(bits, what="input_bits")
     planes = bit_planes(inputs, bits)
-    v_read_V, width_s, edge_s = _positive(v_read_V, "v_read_V"), _positive(width_s, "width_s"), _positive(edge_s, "edge_s")
+    v_read_V, width_s, edge_s = finite_number(v_read_V, "v_read_V", low=0.0), finite_number(width_s, "width_s", low=0.0), finite_number(edge_s, "edge_s", low=0.0)
     start_s = _non_negative(start_s, "start_s")
     if width_s <= edge_s:
         raise ParameterError(f"width_s={width_s!r} must exceed edge_s={edge_s!r}")
     shortest = start_s + width_s + 2 * edge_s
-    cycle_s = shortest if cycle_s is None else _positive(cycle_s, "cycle_s")
+    cycle_s = shortest if cycle_s is None else finite_number(cycle_s, "cycle_s", low=0.0)
     if cycle_s < shortest * (1 - 1e-12):
         raise ParameterError(f"cycle_s={cycle_s!r} is shorter than start_s + width_s + 2·edge_s = {shortest!r} s")
     codes = np.asarray(inputs, dtype=float).astype(np.int64)

@@ -76,7 +76,6 @@ names the difference amplifiers ``X<p>amp<j>`` with outputs ``<p>out<j>``, inner
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,6 +97,7 @@ from memspice.netlist import (
     check_node,
 )
 from memspice.spicelib.opamp import OpAmp, opamp_subcircuit
+from memspice.validation import finite_number
 
 if TYPE_CHECKING:
     from memspice.circuits.crossbar import CrossbarNodes
@@ -107,20 +107,6 @@ _PREFIX_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _RESET_THRESHOLD_V = 0.5
 _RESET_WIDTH_V = 0.02
 AdcMode = Literal["mid-tread", "mid-rise"]
-
-
-def _positive(owner: str, name: str, value: object, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or float(value) <= 0:
-        raise ParameterError(f"{owner}.{name}={value!r} is not allowed; use a finite number > 0 {unit}")
-    return float(value)
-
-
-def _finite(owner: str, name: str, value: object, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ParameterError(f"{owner}.{name}={value!r} is not allowed; use a finite number ({unit})")
-    return float(value)
 
 
 def _check_opamp(owner: str, opamp: object) -> None:
@@ -147,9 +133,9 @@ class ResistiveTia:
     reference_V: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "feedback_ohm", _positive("ResistiveTia", "feedback_ohm", self.feedback_ohm, "Ω"))
+        object.__setattr__(self, "feedback_ohm", finite_number(self.feedback_ohm, "ResistiveTia.feedback_ohm", low=0.0, unit=" Ω"))
         _check_opamp("ResistiveTia", self.opamp)
-        object.__setattr__(self, "reference_V", _finite("ResistiveTia", "reference_V", self.reference_V, "V"))
+        object.__setattr__(self, "reference_V", finite_number(self.reference_V, "ResistiveTia.reference_V", unit=" V"))
 
     def ideal_output_V(self, current_A: np.ndarray | float) -> np.ndarray:
         """``reference_V − R_f·I`` for column currents ``I`` (A), any shape."""
@@ -200,12 +186,12 @@ class IntegratingTia:
     def __post_init__(self) -> None:
         for name, unit in (("capacitance_f", "F"), ("integration_s", "s"), ("reset_s", "s"), ("edge_s", "s"),
                            ("switch_on_ohm", "Ω"), ("switch_off_ohm", "Ω")):
-            object.__setattr__(self, name, _positive("IntegratingTia", name, getattr(self, name), unit))
+            object.__setattr__(self, name, finite_number(getattr(self, name), f"IntegratingTia.{name}", low=0.0, unit=f" {unit}"))
         if not self.switch_on_ohm < self.switch_off_ohm:
             raise ParameterError(f"IntegratingTia.switch_on_ohm={self.switch_on_ohm!r} must be < "
                                  f"switch_off_ohm={self.switch_off_ohm!r} Ω")
         _check_opamp("IntegratingTia", self.opamp)
-        object.__setattr__(self, "reference_V", _finite("IntegratingTia", "reference_V", self.reference_V, "V"))
+        object.__setattr__(self, "reference_V", finite_number(self.reference_V, "IntegratingTia.reference_V", unit=" V"))
 
     @property
     def period_s(self) -> float:
@@ -250,7 +236,7 @@ class DifferenceAmp:
 
     def __post_init__(self) -> None:
         for name in ("input_ohm", "feedback_ohm"):
-            object.__setattr__(self, name, _positive("DifferenceAmp", name, getattr(self, name), "Ω"))
+            object.__setattr__(self, name, finite_number(getattr(self, name), f"DifferenceAmp.{name}", low=0.0, unit=" Ω"))
         _check_opamp("DifferenceAmp", self.opamp)
 
     @property
@@ -429,8 +415,8 @@ def add_differential(netlist: Netlist, plus_nodes: Sequence[str], minus_nodes: S
 def _adc_check(bits: object, v_min: object, v_max: object, mode: object) -> tuple[int, float, float]:
     if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 32:
         raise ParameterError(f"bits={bits!r} is not allowed; use an integer in [1, 32]")
-    low = _finite("adc", "v_min", v_min, "V")
-    high = _finite("adc", "v_max", v_max, "V")
+    low = finite_number(v_min, "adc.v_min", unit=" V")
+    high = finite_number(v_max, "adc.v_max", unit=" V")
     if not low < high:
         raise ParameterError(f"adc v_min={low!r} must be < v_max={high!r} V")
     if mode not in ("mid-tread", "mid-rise"):

@@ -43,19 +43,11 @@ from memspice.circuits.line_schedule import Phase
 from memspice.errors import ParameterError
 from memspice.netlist import Dc
 from memspice.netlist.elements import Pulse
-from memspice.validation import positive_int
+from memspice.validation import finite_number, positive_int
 
 SCHEMES: tuple[str, ...] = ("v2", "v2_symmetric", "v3", "float")
 ROLES: tuple[str, ...] = ("selected", "half_selected", "unselected")
 SELECTED, HALF_SELECTED, UNSELECTED = ROLES
-
-
-def _positive(value: object, what: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or float(value) < 0 or (float(value) == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ParameterError(f"{what}={value!r} is not allowed; use a finite number {bound}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -79,8 +71,8 @@ class WritePulse:
             raise ParameterError(f"WritePulse.amplitude_V={amplitude!r} is not allowed; use a finite non-zero voltage")
         object.__setattr__(self, "amplitude_V", float(amplitude))
         for name in ("width_s", "rise_s", "fall_s"):
-            object.__setattr__(self, name, _positive(getattr(self, name), f"WritePulse.{name}"))
-        object.__setattr__(self, "delay_s", _positive(self.delay_s, "WritePulse.delay_s", allow_zero=True))
+            object.__setattr__(self, name, finite_number(getattr(self, name), f"WritePulse.{name}", low=0.0, unit=" s"))
+        object.__setattr__(self, "delay_s", finite_number(self.delay_s, "WritePulse.delay_s", low=0.0, strict=False, unit=" s"))
         if isinstance(self.count, bool) or not isinstance(self.count, (int, np.integer)) or self.count < 1:
             raise ParameterError(f"WritePulse.count={self.count!r} is not allowed; use an integer >= 1")
         object.__setattr__(self, "count", int(self.count))
@@ -88,7 +80,7 @@ class WritePulse:
         if self.period_s is None:
             object.__setattr__(self, "period_s", 2 * length)
         else:
-            period = _positive(self.period_s, "WritePulse.period_s")
+            period = finite_number(self.period_s, "WritePulse.period_s", low=0.0, unit=" s")
             if period < length:
                 raise ParameterError(f"WritePulse.period_s={period!r} is shorter than one pulse "
                                      f"(rise + width + fall = {length!r} s)")

@@ -52,6 +52,7 @@ from memspice.netlist import (
     SubcircuitDefinition,
     VoltageSource,
 )
+from memspice.validation import finite_number
 
 #: Pins of every op-amp subcircuit, in instance order.
 OPAMP_PINS = ("inp", "inn", "out")
@@ -63,18 +64,6 @@ SUBCIRCUIT_STEM = "memspice_opamp"
 IDEAL_GAIN = 1e9
 #: Width of the smooth swing clamp, relative to the swing (see the module docstring).
 CLAMP_WIDTH = 1e-3
-
-
-def _number(owner: str, name: str, value: object, *, low: float | None = None, low_open: bool = False,
-            unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise ParameterError(f"{owner}.{name}={value!r} is not allowed; use a finite number {unit}".rstrip())
-    number = float(value)
-    if low is not None and (number <= low if low_open else number < low):
-        relation = ">" if low_open else ">="
-        raise ParameterError(f"{owner}.{name}={value!r} is not allowed; use a finite number {relation} {low:g} {unit}"
-                             .rstrip())
-    return number
 
 
 @dataclass(frozen=True)
@@ -103,21 +92,20 @@ class OpAmp:
     owner: ClassVar[str] = "OpAmp"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gain", _number(self.owner, "gain", self.gain, low=1.0, unit="V/V"))
+        object.__setattr__(self, "gain", finite_number(self.gain, f"{self.owner}.gain", low=1.0, strict=False, unit=" V/V"))
         if self.gbw_hz is not None:
-            object.__setattr__(self, "gbw_hz", _number(self.owner, "gbw_hz", self.gbw_hz, low=0.0, low_open=True,
-                                                       unit="Hz"))
+            object.__setattr__(self, "gbw_hz", finite_number(self.gbw_hz, f"{self.owner}.gbw_hz", low=0.0, unit=" Hz"))
         if (self.v_out_min_V is None) != (self.v_out_max_V is None):
             raise ParameterError(f"OpAmp.v_out_min_V={self.v_out_min_V!r}, v_out_max_V={self.v_out_max_V!r}: "
                                  "give both swing limits or neither")
         if self.v_out_min_V is not None:
-            low = _number(self.owner, "v_out_min_V", self.v_out_min_V, unit="V")
-            high = _number(self.owner, "v_out_max_V", self.v_out_max_V, unit="V")
+            low = finite_number(self.v_out_min_V, f"{self.owner}.v_out_min_V", unit=" V")
+            high = finite_number(self.v_out_max_V, f"{self.owner}.v_out_max_V", unit=" V")
             if not low < high:
                 raise ParameterError(f"OpAmp.v_out_min_V={low!r} must be < v_out_max_V={high!r} V")
             object.__setattr__(self, "v_out_min_V", low)
             object.__setattr__(self, "v_out_max_V", high)
-        object.__setattr__(self, "offset_V", _number(self.owner, "offset_V", self.offset_V, unit="V"))
+        object.__setattr__(self, "offset_V", finite_number(self.offset_V, f"{self.owner}.offset_V", unit=" V"))
 
     @classmethod
     def ideal(cls) -> OpAmp:
