@@ -28,6 +28,7 @@ import functools
 import locale
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -107,8 +108,32 @@ def _loaded_engine() -> Any:
     global _engine
     if _engine is None:
         engine_class, _ = _engine_class_and_ffi()
-        _engine = engine_class(library_path())
+        with _private_startup_folder():
+            _engine = engine_class(library_path())
     return _engine
+
+
+@contextmanager
+def _private_startup_folder() -> Iterator[None]:
+    """Run ngspice's initialisation in an empty private folder, with HOME pointing there.
+
+    The library reads a ``.spiceinit`` from the working folder and the home folder when it
+    starts, and such a file may hold ``shell`` commands: running memspice inside an untrusted
+    folder (an unpacked example, a cloned repository) would run them. The process's working
+    folder and HOME are restored at once; ngspice reads start-up files only here.
+    """
+    previous_dir, previous_home = os.getcwd(), os.environ.get("HOME")
+    with tempfile.TemporaryDirectory(prefix="memspice-ngspice-") as empty:
+        os.chdir(empty)
+        os.environ["HOME"] = empty
+        try:
+            yield
+        finally:
+            os.chdir(previous_dir)
+            if previous_home is None:
+                os.environ.pop("HOME", None)
+            else:
+                os.environ["HOME"] = previous_home
 
 
 def _unload_locked() -> None:

@@ -71,7 +71,8 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
     log_path = netlist_path.with_suffix(".log")
     for stale in (raw_path, log_path):
         stale.unlink(missing_ok=True)
-    command = [executable, "-b", "-r", str(raw_path), "-o", str(log_path), str(netlist_path)]
+    # -n: no .spiceinit from the working or the home folder (it may hold `shell` commands).
+    command = [executable, "-b", "-n", "-r", str(raw_path), "-o", str(log_path), str(netlist_path)]
     # An inherited SPICE_ASCIIRAWFILE=1 would switch the raw file to text.
     environment = {**os.environ, "SPICE_ASCIIRAWFILE": "0"}
     started = time.perf_counter()
