@@ -142,6 +142,12 @@ def _collect(config_type: type[ConfigBase], options, args: argparse.Namespace, b
     for option, _annotation, _spec, _default in options:
         value = getattr(args, option.dest)
         if option.is_table:
+            names = [name for name, _ in value]
+            repeated = sorted({name for name in names if names.count(name) > 1})
+            if repeated:
+                given = ", ".join(text for name, text in value if name == repeated[0])
+                raise ParameterError(f"{option.flag} {repeated[0]} is given {names.count(repeated[0])} times ({given}); "
+                                     "give each name once")
             for name, text in value:
                 assign_path(config_type, data, f"{option.path}.{name}".split("."), text, f"{option.path}.{name}")
                 typed[f"{option.path}.{name}"] = f"{option.flag} {name}"

@@ -377,6 +377,12 @@ def read_array_file(file: str, depth: int, path: str) -> tuple:
     except (OSError, ValueError) as error:
         raise ConfigError(path, file, "a .npy file or numbers separated by commas",
                           reason=f"cannot be read ({error})") from None
+    if not isinstance(array, np.ndarray):  # np.load gives an archive for an .npz, whatever its name
+        raise ConfigError(path, file, "a .npy file holding one array", reason="is an .npz archive, not one array")
+    if array.dtype.kind not in "iuf":
+        kinds = {"c": "complex numbers", "b": "booleans", "U": "text", "S": "text", "O": "Python objects"}
+        raise ConfigError(path, file, "real numbers (a float or integer array)",
+                          reason=f"holds {kinds.get(array.dtype.kind, array.dtype.name)}")
     if array.ndim < depth:
         array = array.reshape((1,) * (depth - array.ndim) + array.shape)
     if array.ndim != depth:

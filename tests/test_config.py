@@ -140,3 +140,16 @@ def test_list_and_matrix_fields_read_npy_and_csv_files(tmp_path) -> None:
     np.save(tmp_path / "bad.npy", -g)
     with pytest.raises(ConfigError, match=r"g_S\[0\]\[0\]=-0.0001 is not allowed"):
         Matrix().with_overrides({"g_S": str(tmp_path / "bad.npy")})
+
+
+def test_array_files_of_the_wrong_kind_are_refused_by_name(tmp_path) -> None:
+    import numpy as np
+
+    np.save(tmp_path / "text.npy", np.array([["a", "b"]]))
+    np.save(tmp_path / "complex.npy", np.ones((1, 2)) * (1 + 1j))
+    np.savez(tmp_path / "archive.npz", g=np.ones((1, 2)))
+    (tmp_path / "archive.npz").rename(tmp_path / "archive.npy")
+    for name, reason in (("text.npy", "holds text"), ("complex.npy", "holds complex numbers"),
+                         ("archive.npy", "is an .npz archive")):
+        with pytest.raises(ConfigError, match=reason):
+            Matrix().with_overrides({"g_S": str(tmp_path / name)})

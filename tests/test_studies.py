@@ -184,3 +184,19 @@ def test_top_level_help_lists_every_command(capsys) -> None:
     text = capsys.readouterr().out
     for name in (*STUDY_ARGS, "models", "export-va"):
         assert name in text
+
+
+def test_a_repeated_table_option_is_refused(tmp_path, capsys) -> None:
+    assert main(["hysteresis", "--model", "hp", "--set", "roff=10k", "--set", "roff=20k", "--out", str(tmp_path / "o")]) == 2
+    assert "--set roff is given 2 times (10k, 20k); give each name once" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("engine", ["shared", "vacask"])
+def test_one_cycle_is_enough(engine: str, tmp_path) -> None:
+    """ngspice writes a uic transient from its first step, not t = 0: the study puts the t = 0 row
+    back, so --cycles 1 (inside the advertised range) runs instead of being refused."""
+    out = tmp_path / "one"
+    assert main(["hysteresis", "--model", "hp", "--cycles", "1", "--engine", engine, "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["verdicts"]["is_memristor"] and summary["cycles"] == 1

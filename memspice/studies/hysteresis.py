@@ -191,16 +191,23 @@ def build_netlist(config: HysteresisConfig, freq_hz: float) -> tuple[Netlist, st
     return netlist, memristor.state_node
 
 
-def device_waveforms(waveforms: Waveforms, state_node: str) -> pd.DataFrame:
-    """The device's ``time_s, v_V, i_A, state`` columns out of the bench's waveforms."""
-    return pd.DataFrame(
-        {
-            "time_s": waveforms.column("time"),
-            "v_V": waveforms.column("v(mp)"),
-            "i_A": waveforms.column("i(vsense)"),
-            "state": waveforms.column(f"v({state_node})"),
-        }
-    )
+def device_waveforms(waveforms: Waveforms, state_node: str, *, initial_state: float | None = None) -> pd.DataFrame:
+    """The device's ``time_s, v_V, i_A, state`` columns out of the bench's waveforms.
+
+    ngspice writes a ``uic`` transient from its first step on, not from t = 0 (VACASK writes
+    t = 0). With ``initial_state`` the missing t = 0 row is put back: the sine drive is 0 there,
+    so are v and i, and the state is its initial value. A run of one period then covers it.
+    """
+    columns = {
+        "time_s": waveforms.column("time"),
+        "v_V": waveforms.column("v(mp)"),
+        "i_A": waveforms.column("i(vsense)"),
+        "state": waveforms.column(f"v({state_node})"),
+    }
+    if initial_state is not None and columns["time_s"][0] > 0:
+        first = {"time_s": 0.0, "v_V": 0.0, "i_A": 0.0, "state": float(initial_state)}
+        columns = {name: np.concatenate(([first[name]], values)) for name, values in columns.items()}
+    return pd.DataFrame(columns)
 
 
 def plan(config: HysteresisConfig) -> list[Job]:
@@ -215,7 +222,7 @@ def analyse(config: HysteresisConfig, jobs: Sequence[Job], outputs: Sequence[Wav
     """Fingerprint every frequency's last period and judge the three verdicts."""
     runs: list[FrequencyRun] = []
     for freq_hz, job, waveforms in zip(config.frequencies_hz, jobs, outputs):
-        device = device_waveforms(waveforms, STATE_NODE)
+        device = device_waveforms(waveforms, STATE_NODE, initial_state=config.params[config.catalog_model.state_initial])
         device_print = fingerprint(
             device["time_s"].to_numpy(), device["v_V"].to_numpy(), device["i_A"].to_numpy(), freq_hz=freq_hz
         )
