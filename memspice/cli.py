@@ -27,18 +27,6 @@ def _parse_assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _out_dir(text: str) -> Path:
-    """``--out``: a folder, or a path where one can be made; refused before any simulation
-    when it names an existing file."""
-    path = Path(text)
-    for parent in (path, *path.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise argparse.ArgumentTypeError(f"{text!r} cannot be an output folder: {parent} is an existing file")
-            break
-    return path
-
-
 def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument(
         "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
@@ -60,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     from memspice.studies import all_studies
 
     for study in all_studies():
-        add_study_command(commands, study, out_dir_type=_out_dir)
+        add_study_command(commands, study)
 
     models = commands.add_parser(
         "models",

@@ -39,6 +39,7 @@ from memspice.config import (
     strip_optional,
 )
 from memspice.engine.options import RunOptions
+from memspice.files import claimed_output_folder
 from memspice.errors import ParameterError
 from memspice.studies.base import Study
 
@@ -106,7 +107,7 @@ def _options_of(config_type: type[ConfigBase], prefix: str) -> list[tuple[_Optio
     return found
 
 
-def add_study_command(commands: argparse._SubParsersAction, study: Study, *, out_dir_type: Any) -> None:
+def add_study_command(commands: argparse._SubParsersAction, study: Study) -> None:
     """Add ``memspice <study.name>`` with the options of its config and the run options."""
     parser = commands.add_parser(
         study.name, help=study.title, description=textwrap.fill(study.description, 90), epilog=study.epilog,
@@ -131,7 +132,7 @@ def add_study_command(commands: argparse._SubParsersAction, study: Study, *, out
     parser.add_argument("--config", type=Path, metavar="FILE.toml",
                         help="read the config from a TOML file (as --print-config writes it); options override it")
     parser.add_argument("--print-config", action="store_true", help="print the effective config as TOML and exit")
-    parser.add_argument("--out", type=out_dir_type, metavar="DIR", help="output folder (created if missing)")
+    parser.add_argument("--out", metavar="DIR", help="output folder (created if missing; checked and locked before anything runs)")
     parser.set_defaults(handler=lambda args: _run(study, args, config_options, run_options))
 
 
@@ -195,8 +196,9 @@ def _run(study: Study, args: argparse.Namespace, config_options, run_options) ->
         print(f"[{done}/{total}] {label} simulated in {wall_s:.3f} s", file=sys.stderr)
 
     started = time.perf_counter()
-    result = study.execute(config, options, progress=progress)
-    written = study.report(result, args.out)
+    with claimed_output_folder(str(args.out)) as folder:  # checked and locked before anything runs
+        result = study.execute(config, options, progress=progress)
+        written = study.report(result, folder)
     for line in study.summary_lines(result):
         print(line)
     print(f"wrote {len(written)} files to {args.out} in {time.perf_counter() - started:.2f} s")

@@ -90,3 +90,54 @@ def write_csv_atomic(path: Path, frame: pd.DataFrame) -> Path:
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> Path:
     """Write ``payload`` as indented JSON (NaN refused: it is not JSON)."""
     return write_text_atomic(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+
+
+#: The lock file a run holds in its output folder while it runs.
+LOCK_NAME = ".memspice.lock"
+#: Folders no report goes into (kernel and device file systems).
+_SPECIAL_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+@contextlib.contextmanager
+def claimed_output_folder(text: str, *, option: str = "--out") -> Iterator[Path]:
+    """The output folder ``text`` (created if missing), checked and locked for one run.
+
+    Refused with a :class:`~memspice.errors.ParameterError` naming ``option``, before anything
+    is simulated: an empty name, a path through an existing file, a kernel or device folder
+    (/proc, /sys, /dev), a folder that cannot be created or written, and a folder another run
+    is writing into (an ``fcntl`` lock on :data:`LOCK_NAME`, released when the process ends,
+    however it ends). The lock file is removed when the block ends.
+    """
+    import fcntl
+
+    from memspice.errors import ParameterError
+
+    if not text.strip():
+        raise ParameterError(f"{option}={text!r} is empty; name an output folder, e.g. {option} out/run1")
+    path = Path(text)
+    resolved = path.resolve()
+    if any(resolved == root or root in resolved.parents for root in _SPECIAL_ROOTS):
+        raise ParameterError(f"{option}={text!r} is a kernel or device folder ({resolved}); name an ordinary folder")
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ParameterError(f"{option}={text!r} cannot be an output folder: {part} is an existing file")
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as error:
+        raise ParameterError(f"{option}={text!r} cannot be written ({error.strerror or error}); "
+                             "name a folder you can write") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ParameterError(f"{option}={text!r}: another memspice run is writing into this folder; "
+                                 "wait for it or name another folder") from None
+        try:
+            yield path
+        finally:
+            (path / LOCK_NAME).unlink(missing_ok=True)
+    finally:
+        os.close(handle)

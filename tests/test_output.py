@@ -74,3 +74,39 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
             stream.write("half")
             raise RuntimeError("interrupted")
     assert target.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("", "--out='' is empty"),
+    ("/proc/self", "is a kernel or device folder"),
+    ("FILE", "is an existing file"),
+    ("FILE/sub", "is an existing file"),
+])
+def test_a_bad_output_folder_is_refused_before_anything_runs(out: str, message: str, tmp_path: Path, capsys) -> None:
+    (tmp_path / "FILE").write_text("not a folder")
+    out = out.replace("FILE", str(tmp_path / "FILE"))
+    assert main(["hysteresis", "--model", "hp", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "simulated" not in err
+
+
+def test_a_second_run_into_a_locked_folder_is_refused(tmp_path: Path, capsys) -> None:
+    from memspice.files import LOCK_NAME, claimed_output_folder
+
+    with claimed_output_folder(str(tmp_path / "busy")):
+        assert main(["hysteresis", "--model", "hp", "--cycles", "2", "--out", str(tmp_path / "busy")]) == 2
+        assert "another memspice run is writing into this folder" in capsys.readouterr().err
+    assert main(["hysteresis", "--model", "hp", "--cycles", "2", "--out", str(tmp_path / "busy")]) == 0
+    assert not (tmp_path / "busy" / LOCK_NAME).exists()
+
+
+def test_a_rerun_leaves_no_file_of_the_earlier_run(tmp_path: Path) -> None:
+    out = tmp_path / "hp"
+    assert main(["hysteresis", "--model", "hp", "--freq", "1,10,100", "--cycles", "2", "--out", str(out)]) == 0
+    assert (out / "hysteresis_hp_100Hz.cir").exists()
+    assert main(["hysteresis", "--model", "hp", "--freq", "1,10", "--cycles", "2", "--out", str(out)]) == 0
+    import json
+
+    listed = json.loads((out / "summary.json").read_text())["files"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*listed, "summary.json"])
+    assert not (out / "hysteresis_hp_100Hz.cir").exists()

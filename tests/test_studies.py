@@ -130,7 +130,7 @@ def test_bool_fields_are_flag_pairs(capsys) -> None:
                   loop=lambda config, options, *, progress: None, report=lambda result, folder: {})
 
     parser = argparse.ArgumentParser()
-    add_study_command(parser.add_subparsers(), study, out_dir_type=str)
+    add_study_command(parser.add_subparsers(), study)
     for argv, printed in ((["--no-paired"], "paired = false"), (["--paired"], "paired = true"), ([], "paired = true")):
         args = parser.parse_args(["switches", *argv, "--print-config"])
         assert args.handler(args) == 0
@@ -159,7 +159,7 @@ def test_matrix_fields_read_a_file(tmp_path, capsys) -> None:
                   loop=lambda config, options, *, progress: None, report=lambda result, folder: {})
 
     parser = argparse.ArgumentParser()
-    add_study_command(parser.add_subparsers(), study, out_dir_type=str)
+    add_study_command(parser.add_subparsers(), study)
     np.save(tmp_path / "m.npy", np.array([[1, 2], [3, 4]]))
     (tmp_path / "m.csv").write_text("1,2\n3,4\n")
     for name in ("m.npy", "m.csv"):

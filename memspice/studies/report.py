@@ -41,6 +41,17 @@ def netlist_files(waveforms: "Waveforms") -> dict[str, bytes]:
     return module_files(waveforms.osdi_models, waveforms.netlist_text)
 
 
+def _files_of_earlier_report(folder: Path) -> set[str]:
+    """The file names an earlier report in ``folder`` listed in its summary (plain names only)."""
+    import json
+
+    try:
+        listed = json.loads((folder / SUMMARY_NAME).read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {name for name in listed if isinstance(name, str) and name == Path(name).name and name != SUMMARY_NAME}
+
+
 def write_report(
     folder: Path,
     *,
@@ -55,10 +66,13 @@ def write_report(
     ``texts`` (netlists and other text files), ``files`` (bytes as they are, e.g. the compiled
     Verilog-A modules a saved VACASK netlist loads) and ``tables`` (CSV, full float precision)
     are written as named; each of ``figures`` is called with its destination path and must write
-    it; ``summary`` goes to ``summary.json`` last.
+    it; ``summary`` goes to ``summary.json`` last, with ``"files"``: the names of everything
+    the report wrote. Files an earlier report in the folder listed and this one did not write
+    are removed, so no stale netlist of an earlier run sits beside a new summary.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    earlier = _files_of_earlier_report(folder)
     (folder / SUMMARY_NAME).unlink(missing_ok=True)
     written: dict[str, Path] = {}
     for name, text in texts.items():
@@ -71,5 +85,7 @@ def write_report(
         written[name] = write_csv_atomic(folder / name, frame)
     for name, draw in figures.items():
         written[name] = draw(folder / name)
-    written[SUMMARY_NAME] = write_json_atomic(folder / SUMMARY_NAME, dict(summary))
+    for name in earlier - set(written):  # an earlier run's files this run did not rewrite
+        (folder / name).unlink(missing_ok=True)
+    written[SUMMARY_NAME] = write_json_atomic(folder / SUMMARY_NAME, {**summary, "files": sorted(written)})
     return written
