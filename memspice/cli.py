@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -158,10 +159,29 @@ def _run_models(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM (what ``timeout``, ``kill`` and ``docker stop`` send), raised where the program is,
+    so that the simulator is stopped and temporary folders are removed on the way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+#: Exit statuses of an interrupted run: 128 + the signal's number, as shells report them.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``memspice`` console script; returns the process exit status."""
+    """Entry point of the ``memspice`` console script; returns the process exit status.
+
+    0 success; 1 a simulation failed; 2 bad input (refused before anything ran); 130 / 143
+    interrupted by Ctrl-C / SIGTERM (the simulator is stopped, temporary folders removed,
+    files already written kept, and ``summary.json`` missing where the run did not finish).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if _in_main_thread() else None
     try:
         return args.handler(args)
     except SimulationError as exc:
@@ -170,6 +190,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemspiceError as exc:
         print(f"memspice: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("memspice: interrupted (Ctrl-C); the simulator was stopped, the run is incomplete", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("memspice: terminated (SIGTERM); the simulator was stopped, the run is incomplete", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":  # pragma: no cover
