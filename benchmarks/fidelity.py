@@ -36,12 +36,7 @@ try:
 except ImportError:  # running from a checkout without installing: use the checkout
     sys.path.insert(0, str(ROOT))
 
-from paper_models import (
-    ABRUPT,
-    ABRUPT_TIME_TOLERANCE,
-    last_period_error,
-    paper_reference,
-)
+from paper_models import ABRUPT, ABRUPT_TIME_TOLERANCE, last_period_error, paper_reference
 
 from memspice.engine.options import RunOptions
 from memspice.errors import MemspiceError

@@ -6,11 +6,7 @@ Run:  .venv/bin/python examples/hysteresis_demo.py [OUT_DIR]
 import sys
 from pathlib import Path
 
-from memspice.studies.hysteresis import (
-    HysteresisConfig,
-    run_hysteresis,
-    write_hysteresis_report,
-)
+from memspice.studies.hysteresis import HysteresisConfig, run_hysteresis, write_hysteresis_report
 
 out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "out/hp_biolek")
 config = HysteresisConfig(model="hp", params={"window": "biolek"}, freqs_hz=(1.0, 10.0, 100.0))

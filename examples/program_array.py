@@ -18,11 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memspice.studies.programming import (
-    ProgramConfig,
-    run_program,
-    write_program_report,
-)
+from memspice.studies.programming import ProgramConfig, run_program, write_program_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out/program")

@@ -12,11 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from memspice.studies.selector_iv import (
-    SelectorIVConfig,
-    run_selector_iv,
-    write_selector_iv_report,
-)
+from memspice.studies.selector_iv import SelectorIVConfig, run_selector_iv, write_selector_iv_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out/selector_iv")

@@ -16,16 +16,8 @@ import sys
 from pathlib import Path
 
 from memspice.engine.options import RunOptions
-from memspice.studies.coincidence import (
-    CoincidenceConfig,
-    run_coincidence,
-    write_coincidence_report,
-)
-from memspice.studies.write_scheme import (
-    WriteSchemeConfig,
-    run_write_scheme,
-    write_write_scheme_report,
-)
+from memspice.studies.coincidence import CoincidenceConfig, run_coincidence, write_coincidence_report
+from memspice.studies.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
 
 arguments = [a for a in sys.argv[1:] if a != "--no-docs"]
 out_dir = Path(arguments[0] if arguments else "out/write_schemes")

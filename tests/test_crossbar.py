@@ -17,12 +17,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from memspice.analysis.crossbar_readers import (
-    bit_voltages,
-    input_currents,
-    output_currents,
-    word_voltages,
-)
+from memspice.analysis.crossbar_readers import bit_voltages, input_currents, output_currents, word_voltages
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits import (
     CrossbarConfig,

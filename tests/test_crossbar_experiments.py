@@ -13,11 +13,7 @@ from memspice.cli import main
 from memspice.config import ConfigError
 from memspice.engine.options import RunOptions
 from memspice.studies import get_study
-from memspice.studies.crossbar_read import (
-    CrossbarReadConfig,
-    build_netlist,
-    run_crossbar_read,
-)
+from memspice.studies.crossbar_read import CrossbarReadConfig, build_netlist, run_crossbar_read
 from memspice.studies.read_margin import ReadMarginConfig, plan, run_read_margin
 
 

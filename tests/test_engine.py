@@ -14,23 +14,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from memspice.engine import (
-    BACKENDS,
-    DEFAULT_BACKEND,
-    NGSPICE_BACKENDS,
-    Waveforms,
-    engine_version,
-    run,
-    shared_backend,
-)
+from memspice.engine import BACKENDS, DEFAULT_BACKEND, NGSPICE_BACKENDS, Waveforms, engine_version, run, shared_backend
 from memspice.engine.rawfile import RawFileError, parse_rawfile, read_rawfile
 from memspice.engine.runner import parse_analysis
-from memspice.errors import (
-    NetlistError,
-    NgspiceNotFoundError,
-    ParameterError,
-    SimulationError,
-)
+from memspice.errors import NetlistError, NgspiceNotFoundError, ParameterError, SimulationError
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ngspice") is None, reason="ngspice is not installed (scripts/install-system-deps.sh)"

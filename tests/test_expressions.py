@@ -8,14 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from memspice.spicelib.expressions import (
-    ExpressionError,
-    Helper,
-    Scope,
-    parse,
-    render_ngspice,
-    render_veriloga,
-)
+from memspice.spicelib.expressions import ExpressionError, Helper, Scope, parse, render_ngspice, render_veriloga
 
 SCOPE = Scope(frozenset({"v", "x"}), frozenset({"a", "b", "c"}), {"f": 1})
 NAMESPACE = {

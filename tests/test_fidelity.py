@@ -19,12 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from paper_models import (
-    ABRUPT,
-    ABRUPT_TIME_TOLERANCE,
-    last_period_error,
-    paper_reference,
-)
+from paper_models import ABRUPT, ABRUPT_TIME_TOLERANCE, last_period_error, paper_reference
 
 from memspice.engine.options import RunOptions
 from memspice.spicelib import all_models

@@ -16,18 +16,9 @@ import numpy as np
 import pytest
 
 from memspice.analysis import fingerprint, last_period
-from memspice.analysis.plots import (
-    _PANEL_WRAP_CHARS,
-    format_quantity,
-    hysteresis_figure,
-    plot_hysteresis,
-)
+from memspice.analysis.plots import _PANEL_WRAP_CHARS, format_quantity, hysteresis_figure, plot_hysteresis
 from memspice.spicelib.catalog import all_models, variants
-from memspice.studies.hysteresis import (
-    HysteresisConfig,
-    hysteresis_plot_arguments,
-    run_hysteresis,
-)
+from memspice.studies.hysteresis import HysteresisConfig, hysteresis_plot_arguments, run_hysteresis
 
 #: Smallest area of a data panel, as a fraction of the figure's area.
 MIN_AXES_FRACTION = 0.08

@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 
 from memspice.cli import main
-from memspice.files import (
-    atomic_open,
-    current_umask,
-    write_json_atomic,
-    write_text_atomic,
-)
+from memspice.files import atomic_open, current_umask, write_json_atomic, write_text_atomic
 
 
 @pytest.fixture

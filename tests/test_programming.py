@@ -20,11 +20,7 @@ from memspice.flows.array_pulses import ArrayBench, run_schedule
 from memspice.netlist import Dc
 from memspice.netlist.elements import Pwl
 from memspice.spicelib.presets import WRITE_DEVICE_PARAMS
-from memspice.studies.programming import (
-    ProgramConfig,
-    run_program,
-    write_program_report,
-)
+from memspice.studies.programming import ProgramConfig, run_program, write_program_report
 
 V_P = 1.5  # programming amplitude: above VTEAM's 1.4 V threshold, V/2 = 0.75 V well below it
 

@@ -9,13 +9,7 @@ from numpy.testing import assert_allclose
 from memspice.analysis.crossbar_readers import output_currents
 from memspice.analysis.energy import group_energies, power_ports, source_energies
 from memspice.analysis.readout import readout_voltages, sample_readout
-from memspice.circuits.crossbar import (
-    GROUND,
-    CrossbarConfig,
-    External,
-    Source,
-    add_crossbar,
-)
+from memspice.circuits.crossbar import GROUND, CrossbarConfig, External, Source, add_crossbar
 from memspice.circuits.crossbar_cells import FixedConductanceCells
 from memspice.circuits.readout import (
     DifferenceAmp,

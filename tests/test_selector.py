@@ -37,12 +37,7 @@ from memspice.errors import ParameterError
 from memspice.netlist import Dc, Netlist, Tran, VoltageSource
 from memspice.spicelib import all_models, get_model
 from memspice.spicelib.selector import all_selectors, get_selector, register_selector
-from memspice.studies.selector_iv import (
-    SelectorIVConfig,
-    detect_switching,
-    run_selector_iv,
-    write_selector_iv_report,
-)
+from memspice.studies.selector_iv import SelectorIVConfig, detect_switching, run_selector_iv, write_selector_iv_report
 from simulators import needs_vacask
 
 

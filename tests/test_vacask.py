@@ -20,13 +20,7 @@ from numpy.testing import assert_allclose
 
 from memspice.engine import BACKENDS, engine_version, run
 from memspice.engine.openvaf import compile_va
-from memspice.errors import (
-    NetlistError,
-    ParameterError,
-    SimulationError,
-    VacaskNotFoundError,
-    VerilogACompileError,
-)
+from memspice.errors import NetlistError, ParameterError, SimulationError, VacaskNotFoundError, VerilogACompileError
 from memspice.netlist import (
     BehaviouralSource,
     Capacitor,

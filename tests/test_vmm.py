@@ -11,11 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from memspice.circuits.encoders import (
-    amplitude_inputs,
-    bit_serial_inputs,
-    pulse_width_inputs,
-)
+from memspice.circuits.encoders import amplitude_inputs, bit_serial_inputs, pulse_width_inputs
 from memspice.circuits.mapping import bit_planes, map_weights, quantise, shift_and_add
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError

@@ -13,12 +13,7 @@ import memspice.engine
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.flows.grid import Grid
-from memspice.studies.write_margin import (
-    TABLE_COLUMNS,
-    WriteMarginConfig,
-    run_write_margin,
-    write_write_margin_report,
-)
+from memspice.studies.write_margin import TABLE_COLUMNS, WriteMarginConfig, run_write_margin, write_write_margin_report
 from memspice.studies.write_scheme import WriteSchemeConfig
 
 SHARED = RunOptions(engine="shared")

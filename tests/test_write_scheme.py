@@ -13,25 +13,14 @@ import pytest
 import memspice.engine
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits.crossbar import Floating, Source
-from memspice.circuits.write_schemes import (
-    SCHEMES,
-    WritePulse,
-    cell_roles,
-    reset_pulse,
-    scheme_bias,
-    set_pulse,
-)
+from memspice.circuits.write_schemes import SCHEMES, WritePulse, cell_roles, reset_pulse, scheme_bias, set_pulse
 from memspice.engine.options import RunOptions
 from memspice.engine.rawfile import read_rawfile
 from memspice.errors import ParameterError
 from memspice.netlist import Dc
 from memspice.netlist.elements import Pulse
 from memspice.spicelib import get_model
-from memspice.studies.write_scheme import (
-    WriteSchemeConfig,
-    run_write_scheme,
-    write_write_scheme_report,
-)
+from memspice.studies.write_scheme import WriteSchemeConfig, run_write_scheme, write_write_scheme_report
 
 V_W = 2.0
 

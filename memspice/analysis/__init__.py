@@ -17,13 +17,7 @@ from memspice.analysis.fingerprints import (
     pinch_ratio,
     zero_crossings,
 )
-from memspice.analysis.plots import (
-    GalleryPanel,
-    format_frequency,
-    plot_gallery,
-    plot_hysteresis,
-    si_prefix,
-)
+from memspice.analysis.plots import GalleryPanel, format_frequency, plot_gallery, plot_hysteresis, si_prefix
 
 __all__ = [
     "Crossings",

@@ -1,20 +1,7 @@
 """Building blocks that add themselves to a :class:`memspice.netlist.Netlist`."""
 
-from memspice.circuits.crossbar import (
-    CrossbarConfig,
-    CrossbarNodes,
-    External,
-    Floating,
-    Source,
-    add_crossbar,
-    bias,
-)
-from memspice.circuits.crossbar_cells import (
-    CellArray,
-    CellSite,
-    FixedConductanceCells,
-    MemristorCells,
-)
+from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, External, Floating, Source, add_crossbar, bias
+from memspice.circuits.crossbar_cells import CellArray, CellSite, FixedConductanceCells, MemristorCells
 from memspice.circuits.memristor import MemristorInstance, add_memristor
 
 __all__ = [

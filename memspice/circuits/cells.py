@@ -38,21 +38,9 @@ from typing import Literal, Mapping, Sequence, Union
 
 import numpy as np
 
-from memspice.circuits.crossbar_cells import (
-    CellArray,
-    CellSite,
-    FixedConductanceCells,
-    MemristorCells,
-)
+from memspice.circuits.crossbar_cells import CellArray, CellSite, FixedConductanceCells, MemristorCells
 from memspice.errors import ParameterError
-from memspice.netlist import (
-    Dc,
-    InstanceArray,
-    Netlist,
-    VoltageSource,
-    check_name,
-    check_node,
-)
+from memspice.netlist import Dc, InstanceArray, Netlist, VoltageSource, check_name, check_node
 from memspice.spicelib.catalog import STATE_NODE, MemristorModel, ParamValue
 from memspice.spicelib.nmos import AccessTransistor
 

@@ -67,15 +67,7 @@ import numpy as np
 
 from memspice.circuits.crossbar_cells import CellArray, CellSite, node_grid
 from memspice.errors import ParameterError
-from memspice.netlist import (
-    CapacitorArray,
-    Dc,
-    Netlist,
-    ResistorArray,
-    VoltageSource,
-    Waveform,
-    element_name,
-)
+from memspice.netlist import CapacitorArray, Dc, Netlist, ResistorArray, VoltageSource, Waveform, element_name
 from memspice.netlist.elements import Pulse, Pwl, Sine
 from memspice.validation import finite_number
 

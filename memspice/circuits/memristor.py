@@ -6,12 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from memspice.netlist import Netlist, SubcircuitInstance, check_name
-from memspice.spicelib.catalog import (
-    STATE_NODE,
-    MemristorModel,
-    ParamValue,
-    memristor_subcircuit,
-)
+from memspice.spicelib.catalog import STATE_NODE, MemristorModel, ParamValue, memristor_subcircuit
 
 
 @dataclass(frozen=True)

@@ -47,15 +47,7 @@ from memspice.netlist.elements import (
     node_names,
 )
 from memspice.netlist.ngspice import NgspiceDialect
-from memspice.netlist.values import (
-    Expr,
-    Value,
-    check_name,
-    check_node,
-    check_number,
-    element_name,
-    format_value,
-)
+from memspice.netlist.values import Expr, Value, check_name, check_node, check_number, element_name, format_value
 
 __all__ = [
     "Analysis", "BehaviouralSource", "Capacitor", "CapacitorArray", "Comment", "CurrentSource", "Dc",

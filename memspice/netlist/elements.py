@@ -16,15 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Union
 from memspice.errors import NetlistError
 from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray
 from memspice.netlist.ngspice import NGSPICE
-from memspice.netlist.values import (
-    Expr,
-    Value,
-    check_name,
-    check_node,
-    check_number,
-    element_name,
-    format_value,
-)
+from memspice.netlist.values import Expr, Value, check_name, check_node, check_number, element_name, format_value
 
 if TYPE_CHECKING:
     from memspice.netlist.dialect import Dialect

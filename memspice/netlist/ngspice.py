@@ -8,13 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from memspice.errors import NetlistError
 from memspice.netlist.arrays import format_number_array, lines_of
 from memspice.netlist.dialect import Dialect
-from memspice.netlist.values import (
-    check_name,
-    check_node,
-    check_number,
-    element_name,
-    format_value,
-)
+from memspice.netlist.values import check_name, check_node, check_number, element_name, format_value
 from memspice.units import format_spice_number
 
 if TYPE_CHECKING:

@@ -64,13 +64,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 import numpy as np
 
 from memspice.errors import NetlistError
-from memspice.netlist.arrays import (
-    CapacitorArray,
-    InstanceArray,
-    ResistorArray,
-    format_number_array,
-    lines_of,
-)
+from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray, format_number_array, lines_of
 from memspice.netlist.dialect import Dialect
 from memspice.netlist.elements import (
     BehaviouralSource,
@@ -84,14 +78,7 @@ from memspice.netlist.elements import (
     SubcircuitInstance,
     VoltageSource,
 )
-from memspice.netlist.values import (
-    Expr,
-    Value,
-    check_name,
-    check_node,
-    check_number,
-    element_name,
-)
+from memspice.netlist.values import Expr, Value, check_name, check_node, check_number, element_name
 from memspice.units import format_spice_number
 
 if TYPE_CHECKING:

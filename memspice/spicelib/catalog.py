@@ -27,15 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Literal, Mapping
 
 from memspice.errors import ParameterError
-from memspice.netlist import (
-    BehaviouralSource,
-    Capacitor,
-    Dc,
-    Expr,
-    Function,
-    SubcircuitDefinition,
-    VoltageSource,
-)
+from memspice.netlist import BehaviouralSource, Capacitor, Dc, Expr, Function, SubcircuitDefinition, VoltageSource
 from memspice.spicelib.expressions import Helper, Scope, parse, render_ngspice
 from memspice.units import parse_spice_number
 

@@ -39,17 +39,8 @@ from dataclasses import dataclass
 from typing import Literal, Mapping
 
 from memspice.errors import ParameterError
-from memspice.spicelib.catalog import (
-    PINS,
-    STATE_NODE,
-    HysteresisDrive,
-    MemristorModel,
-    ModelEquations,
-    Parameter,
-)
-from memspice.spicelib.catalog import (
-    register as register_model,
-)
+from memspice.spicelib.catalog import PINS, STATE_NODE, HysteresisDrive, MemristorModel, ModelEquations, Parameter
+from memspice.spicelib.catalog import register as register_model
 from memspice.spicelib.expressions import FUNCTIONS, ExpressionError, Scope, parse
 
 MemristorClass = Literal[

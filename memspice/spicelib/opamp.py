@@ -43,15 +43,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from memspice.errors import ParameterError
-from memspice.netlist import (
-    BehaviouralSource,
-    Capacitor,
-    Dc,
-    Expr,
-    Resistor,
-    SubcircuitDefinition,
-    VoltageSource,
-)
+from memspice.netlist import BehaviouralSource, Capacitor, Dc, Expr, Resistor, SubcircuitDefinition, VoltageSource
 from memspice.validation import finite_number
 
 #: Pins of every op-amp subcircuit, in instance order.

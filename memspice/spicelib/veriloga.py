@@ -21,14 +21,7 @@ from typing import Mapping
 
 from memspice.errors import ParameterError
 from memspice.netlist import OsdiModel
-from memspice.spicelib.catalog import (
-    PINS,
-    STATE_LEAK_S,
-    STATE_NODE,
-    MemristorModel,
-    Parameter,
-    ParamValue,
-)
+from memspice.spicelib.catalog import PINS, STATE_LEAK_S, STATE_NODE, MemristorModel, Parameter, ParamValue
 from memspice.spicelib.expressions import render_veriloga
 
 #: How each model variable is spelled inside the Verilog-A module (``v`` and ``x`` are locals

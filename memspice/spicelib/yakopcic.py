@@ -19,14 +19,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from memspice.spicelib.catalog import (
-    HysteresisDrive,
-    MemristorModel,
-    ModelEquations,
-    Parameter,
-    ParamValue,
-    register,
-)
+from memspice.spicelib.catalog import HysteresisDrive, MemristorModel, ModelEquations, Parameter, ParamValue, register
 from memspice.spicelib.expressions import Helper
 
 

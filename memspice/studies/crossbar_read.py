@@ -41,13 +41,7 @@ import pandas as pd
 from memspice.analysis.crossbar_readers import cell_voltages, output_currents
 from memspice.analysis.crossbar_reference import solve_crossbar
 from memspice.circuits.cells import make_cells
-from memspice.circuits.crossbar import (
-    CrossbarConfig,
-    CrossbarNodes,
-    Floating,
-    add_crossbar,
-    bias,
-)
+from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, Floating, add_crossbar, bias
 from memspice.circuits.crossbar_cells import FixedConductanceCells
 from memspice.circuits.patterns import pattern_values
 from memspice.config import ConfigBase, ConfigError, setting

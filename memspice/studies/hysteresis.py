@@ -20,12 +20,7 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from memspice.analysis.fingerprints import (
-    Fingerprint,
-    FingerprintVerdicts,
-    fingerprint,
-    judge,
-)
+from memspice.analysis.fingerprints import Fingerprint, FingerprintVerdicts, fingerprint, judge
 from memspice.circuits.memristor import add_memristor
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms

@@ -43,13 +43,7 @@ from memspice.circuits.write_schemes import manhattan_phases, scheme_phase
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
-from memspice.flows.array_pulses import (
-    ArrayBench,
-    ScheduleRun,
-    device_params,
-    pin_engine,
-    run_schedule,
-)
+from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, pin_engine, run_schedule
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 

@@ -33,13 +33,7 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.flows.grid import Grid, GridPoint
-from memspice.studies.base import (
-    Job,
-    ProgressCallback,
-    Study,
-    get_study,
-    register_study,
-)
+from memspice.studies.base import Job, ProgressCallback, Study, get_study, register_study
 from memspice.studies.report import write_report
 
 READ_SCHEMES: tuple[str, ...] = ("v2", "v3", "float")

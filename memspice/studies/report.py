@@ -10,12 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from memspice.files import (
-    atomic_open,
-    write_csv_atomic,
-    write_json_atomic,
-    write_text_atomic,
-)
+from memspice.files import atomic_open, write_csv_atomic, write_json_atomic, write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -63,12 +63,7 @@ import pandas as pd
 
 from memspice.analysis.energy import group_energies, source_energies
 from memspice.analysis.readout import readout_voltages, sample_readout
-from memspice.circuits.crossbar import (
-    CrossbarConfig,
-    CrossbarNodes,
-    External,
-    add_crossbar,
-)
+from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, External, add_crossbar
 from memspice.circuits.crossbar_cells import FixedConductanceCells, MemristorCells
 from memspice.circuits.encoders import (
     EncodedInputs,

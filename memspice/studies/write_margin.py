@@ -32,12 +32,7 @@ from memspice.engine.options import RunOptions
 from memspice.flows.grid import Grid, GridPoint, run_grid
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import write_report
-from memspice.studies.write_scheme import (
-    MAX_LINES,
-    WriteSchemeConfig,
-    WriteSchemeResult,
-    run_write_scheme,
-)
+from memspice.studies.write_scheme import MAX_LINES, WriteSchemeConfig, WriteSchemeResult, run_write_scheme
 
 #: Columns of :attr:`WriteMarginResult.table`, in order.
 TABLE_COLUMNS: tuple[str, ...] = (
