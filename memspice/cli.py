@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from memspice.errors import MemspiceError, SimulationError
+from memspice.errors import MemspiceError, ParameterError, SimulationError
 from memspice.units import parse_spice_number
 
 _DESCRIPTION = """\
@@ -87,6 +87,9 @@ def _run_export_va(args: argparse.Namespace) -> int:
 
     model = get_model(args.model)
     text = render_module(model, model.resolve(_model_overrides(args.model, args.assignments)))
+    if args.output is not None and (args.output.is_dir() or not args.output.name):
+        raise ParameterError(f"-o/--output={str(args.output)!r} is a folder; name the .va file to write, "
+                             f"e.g. -o {Path(args.output) / (model.subcircuit_name(model.defaults()) + '.va')}")
     if args.output is None:
         sys.stdout.write(text)
     else:

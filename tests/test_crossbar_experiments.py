@@ -215,3 +215,12 @@ def test_write_margin_cli_maps_the_window(tmp_path) -> None:
     passing = {(row.v_write_V, row.pulse_width_s) for row in table.itertuples() if row.passed}
     assert passing == {(2.0, 50e-9)}  # 1.2 V: below threshold; 10 ns: too short; 3.2 V: V/2 disturbs
     assert (out / "write_margin.png").exists() and (out / "summary.json").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--rows", "4", "--cols", "4", "--cell", "0T1R", "--gate-voltage", "2"], "--gate-voltage=2 applies to 1T1R cells only"),
+    (["--rows", "2", "--cols", "2", "--inputs", "0.1,0.2", "--v-read", "0.3"], "--v-read=0.3 cannot be given with inputs"),
+])
+def test_an_option_that_would_be_ignored_is_refused(argv, message, tmp_path, capsys) -> None:
+    assert main(["crossbar-read", *argv, "--out", str(tmp_path / "never")]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "never").exists()

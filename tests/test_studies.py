@@ -200,3 +200,9 @@ def test_one_cycle_is_enough(engine: str, tmp_path) -> None:
     assert main(["hysteresis", "--model", "hp", "--cycles", "1", "--engine", engine, "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["verdicts"]["is_memristor"] and summary["cycles"] == 1
+
+
+def test_export_va_into_a_folder_is_refused(tmp_path, capsys) -> None:
+    assert main(["export-va", "hp", "-o", str(tmp_path)]) == 2
+    assert "is a folder; name the .va file to write" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

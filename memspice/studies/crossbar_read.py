@@ -65,6 +65,12 @@ G_MAX_S = 1e3
 NETLIST_STEM = "crossbar_read"
 
 
+#: Defaults of the read voltage and the 1T1R gate voltage (V); a non-default value where it
+#: would be ignored (v_read with inputs, a gate voltage on a cell without a transistor) is refused.
+DEFAULT_V_READ_V = 0.2
+DEFAULT_GATE_V = 1.2
+
+
 @dataclass(frozen=True)
 class CrossbarReadConfig(ConfigBase):
     """One read of one array (SI units). The cells are ``conductance_S`` when given, else
@@ -88,12 +94,12 @@ class CrossbarReadConfig(ConfigBase):
         None, unit="V", low=-100.0, high=100.0, cli="inputs",
         doc="word-line voltages in V, one per row (comma separated, or a .npy/.csv file; default: --v-read on every row)",
     )
-    v_read_V: float = setting(0.2, unit="V", low=-100.0, high=100.0, cli="v-read",
+    v_read_V: float = setting(DEFAULT_V_READ_V, unit="V", low=-100.0, high=100.0, cli="v-read",
                               doc="read voltage: on every word line (parallel) or on the selected one")
     r_word_ohm: float = setting(0.0, unit="Ω", low=0.0, high=1e6, cli="r-word", doc="word-line segment resistance")
     r_bit_ohm: float = setting(0.0, unit="Ω", low=0.0, high=1e6, cli="r-bit", doc="bit-line segment resistance")
     cell: str = setting("0T1R", choices=CELL_KINDS, doc="cell type: the conductance alone, selector in series, NMOS access")
-    gate_voltage_V: float = setting(1.2, unit="V", low=0.0, low_open=True, high=20.0, cli="gate-voltage",
+    gate_voltage_V: float = setting(DEFAULT_GATE_V, unit="V", low=0.0, low_open=True, high=20.0, cli="gate-voltage",
                                     doc="1T1R gate voltage")
     scheme: str = setting(
         "parallel", choices=READ_SCHEMES,
@@ -140,6 +146,12 @@ class CrossbarReadConfig(ConfigBase):
                                   reason=f"cannot be given with scheme {self.scheme}")
             if len(self.inputs_V) != rows:
                 raise ConfigError("inputs_V", f"{len(self.inputs_V)} values", f"one voltage per row ({rows})")
+            if self.v_read_V != DEFAULT_V_READ_V:  # one of the two would be ignored
+                raise ConfigError("v_read_V", self.v_read_V, f"its default {DEFAULT_V_READ_V:g} V when inputs are given",
+                                  reason="cannot be given with inputs (the inputs set every word line)")
+        if self.cell != "1T1R" and self.gate_voltage_V != DEFAULT_GATE_V:
+            raise ConfigError("gate_voltage_V", self.gate_voltage_V, f"its default {DEFAULT_GATE_V:g} V for a {self.cell} cell",
+                              reason="applies to 1T1R cells only (the access transistor's gate)")
         if not single:
             for name in ("selected", "selected_state"):
                 if getattr(self, name) is not None:
