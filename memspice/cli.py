@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Sequence
 
 from memspice.errors import MemspiceError, ParameterError, SimulationError
-from memspice.units import parse_spice_number
 
 _DESCRIPTION = """\
 memspice: memristive circuits on real SPICE simulators (ngspice, VACASK).
@@ -86,7 +85,7 @@ def _run_export_va(args: argparse.Namespace) -> int:
     from memspice.spicelib.veriloga import render_module
 
     model = get_model(args.model)
-    text = render_module(model, model.resolve(_model_overrides(args.model, args.assignments)))
+    text = render_module(model, model.resolve_text(dict(args.assignments)))
     if args.output is not None and (args.output.is_dir() or not args.output.name):
         raise ParameterError(f"-o/--output={str(args.output)!r} is a folder; name the .va file to write, "
                              f"e.g. -o {Path(args.output) / (model.subcircuit_name(model.defaults()) + '.va')}")
@@ -96,21 +95,6 @@ def _run_export_va(args: argparse.Namespace) -> int:
         write_text_atomic(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
-
-
-def _model_overrides(model_name: str, assignments: Sequence[tuple[str, str]]) -> dict[str, float | str]:
-    from memspice.spicelib import get_model
-
-    return _overrides(get_model(model_name), assignments)
-
-
-def _overrides(model, assignments: Sequence[tuple[str, str]]) -> dict[str, float | str]:
-    """``--set NAME=TEXT`` pairs as parameter values: numbers parsed with SPICE suffixes, words kept."""
-    overrides: dict[str, float | str] = {}
-    for name, text in assignments:
-        parameter = model.parameter(name)
-        overrides[name] = text if parameter.is_choice else parse_spice_number(text, name=f"{model.name}.{name}")
-    return overrides
 
 
 def _catalog_entry(model) -> dict[str, object]:
