@@ -190,6 +190,11 @@ class Waveforms:
     osdi_models: tuple[Any, ...] = ()
 
     @property
+    def netlist_suffix(self) -> str:
+        """``.sim`` for a VACASK run, ``.cir`` for ngspice: how a saved copy of its netlist is named."""
+        return ".sim" if self.backend == "vacask" else ".cir"
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """All column names, in table order."""
         return tuple(self.data.columns)

@@ -31,7 +31,7 @@ from memspice.circuits.crossbar_cells import CellSite, MemristorCells
 from memspice.circuits.line_schedule import Schedule
 from memspice.engine import Waveforms, run
 from memspice.engine.options import RunOptions
-from memspice.engine.runner import AUTO, VACASK
+from memspice.engine.runner import AUTO
 from memspice.errors import ParameterError
 from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
 from memspice.validation import finite_number, positive_int
@@ -119,7 +119,7 @@ class ScheduleRun:
     @property
     def netlist_suffix(self) -> str:
         """``.sim`` for a VACASK netlist, ``.cir`` for ngspice (the engine that ran)."""
-        return ".sim" if self.waveforms.backend == VACASK else ".cir"
+        return self.waveforms.netlist_suffix
 
     @property
     def time_s(self) -> np.ndarray:

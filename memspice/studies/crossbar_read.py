@@ -401,7 +401,7 @@ def analyse(config: CrossbarReadConfig, jobs: Sequence[Job], outputs: Sequence[W
         reference = solve_crossbar(config.conductance_matrix_S, word, r_word_ohm=config.r_word_ohm,
                                    r_bit_ohm=config.r_bit_ohm, bit_bias_V=bit).output_currents_A
         t_reference = time.perf_counter() - reference_started
-    suffix = ".sim" if waveforms.backend == "vacask" else ".cir"
+    suffix = waveforms.netlist_suffix
     return CrossbarReadResult(
         config=config, netlist_name=f"{job.name}{suffix}", netlist_text=waveforms.netlist_text,
         netlist_files=netlist_files(waveforms), currents_A=currents,

@@ -29,7 +29,7 @@ from memspice.netlist import CurrentSource, Dc, Netlist, Sine, Tran, VoltageSour
 from memspice.spicelib.catalog import MemristorModel, get_model, lookup_model
 from memspice.spicelib.integration import TRANSIENT_OPTIONS
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
-from memspice.studies.report import netlist_file_name, netlist_files, write_report
+from memspice.studies.report import netlist_files, write_report
 
 DriveKind = Literal["voltage", "current"]
 DRIVE_KINDS: tuple[str, ...] = ("voltage", "current")
@@ -221,7 +221,7 @@ def analyse(config: HysteresisConfig, jobs: Sequence[Job], outputs: Sequence[Wav
         device_print = fingerprint(
             device["time_s"].to_numpy(), device["v_V"].to_numpy(), device["i_A"].to_numpy(), freq_hz=freq_hz
         )
-        runs.append(FrequencyRun(freq_hz, netlist_file_name(job.name, waveforms), waveforms.netlist_text, device,
+        runs.append(FrequencyRun(freq_hz, f"{job.name}{waveforms.netlist_suffix}", waveforms.netlist_text, device,
                                  device_print, waveforms.wall_time_s, netlist_files(waveforms)))
     verdicts = judge([r.fingerprint for r in runs]) if len(runs) >= 2 else None
     last = outputs[-1]

@@ -20,11 +20,6 @@ if TYPE_CHECKING:
 SUMMARY_NAME = "summary.json"
 
 
-def netlist_file_name(stem: str, waveforms: "Waveforms") -> str:
-    """``<stem>.sim`` for a VACASK run, ``<stem>.cir`` for ngspice: the file its text is saved as."""
-    return f"{stem}{'.sim' if waveforms.backend == 'vacask' else '.cir'}"
-
-
 def netlist_files(waveforms: "Waveforms") -> dict[str, bytes]:
     """What a saved netlist loads from its own folder, by file name: for a VACASK run the compiled
     module (``.osdi``) and Verilog-A source (``.va``) of every model it loads, so that

@@ -361,7 +361,7 @@ def analyse(config: SelectorIVConfig, jobs: Sequence[Job], outputs: Sequence[Wav
     events = detect_switching(frame["time_s"].to_numpy(), frame["v_selector_V"].to_numpy(), frame["state"].to_numpy(),
                               window_s=2.5e-3 * config.period_s, v_applied_V=frame["v_applied_V"].to_numpy(),
                               v_cell_V=frame["v_V"].to_numpy(), i_A=frame["i_A"].to_numpy())
-    suffix = ".sim" if waveforms.backend == "vacask" else ".cir"
+    suffix = waveforms.netlist_suffix
     return SelectorIVResult(config=config, waveforms=frame, events=tuple(events),
                             netlist_name=f"{jobs[0].name}{suffix}", netlist_text=waveforms.netlist_text,
                             netlist_files=netlist_files(waveforms),

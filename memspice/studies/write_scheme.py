@@ -59,7 +59,7 @@ from memspice.netlist import Netlist, Tran
 from memspice.spicelib.catalog import MemristorModel, get_model
 from memspice.spicelib.presets import default_params
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
-from memspice.studies.report import write_report
+from memspice.studies.report import netlist_files, write_report
 
 #: Largest number of word lines (and of bit lines) of the array.
 MAX_LINES = 256
@@ -291,19 +291,16 @@ def plan(config: WriteSchemeConfig) -> list[Job]:
 def analyse(config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> WriteSchemeResult:
     """States before/after, peak cell voltages and source energy out of the transient's waveforms."""
     from memspice.analysis.energy import source_energies
-    from memspice.engine.vacask_backend import module_files
-
     started = time.perf_counter()
     (job,), (waveforms,) = jobs, outputs
     _, nodes, states = build_netlist(config)  # the node names (the job's netlist has the same)
     data = np.stack([waveforms.column(f"v({name})_V") for name in states.ravel()], axis=-1)
     v_peak = np.abs(cell_voltages(nodes, waveforms, point=None)).max(axis=0)
     energy = float(sum(source_energies(waveforms, job.netlist).values()))
-    vacask = waveforms.backend == "vacask"
-    modules = module_files(job.netlist.osdi_models, waveforms.netlist_text) if vacask else {}
+    modules = netlist_files(waveforms)
     t_simulate = waveforms.simulate_time_s if waveforms.simulate_time_s is not None else waveforms.wall_time_s
     return WriteSchemeResult(
-        config=config, netlist_name=f"{job.name}{'.sim' if vacask else '.cir'}", netlist_text=waveforms.netlist_text,
+        config=config, netlist_name=f"{job.name}{waveforms.netlist_suffix}", netlist_text=waveforms.netlist_text,
         modules=types.MappingProxyType(modules), state_before=data[0].reshape(states.shape),
         state_after=data[-1].reshape(states.shape), v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
         engine_version=waveforms.engine_version, t_simulate_s=float(t_simulate),
