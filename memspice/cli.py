@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from memspice.errors import MemspiceError, ParameterError, SimulationError
+from memspice.errors import MemspiceError, ParameterError, SimulationError, Terminated
 
 _DESCRIPTION = """\
 memspice: memristive circuits on real SPICE simulators (ngspice, VACASK).
@@ -34,6 +34,9 @@ def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
     )
 
 
+from memspice.cli_study import add_debug_option  # noqa: E402  (cheap: the study registry loads on first use)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``memspice`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -42,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     from memspice import __version__
 
     parser.add_argument("--version", action="version", version=f"memspice {__version__}")
+    add_debug_option(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     from memspice.cli_study import add_study_command
@@ -57,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument("--show", metavar="MODEL", help="show one model in full (equations, citation, drive, traps)")
     models.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    add_debug_option(models)
     models.set_defaults(handler=_run_models)
 
     export = commands.add_parser(
@@ -74,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("model", help="model name from `memspice models`")
     _add_set_option(export, "parameter default or variant (repeatable)")
     export.add_argument("-o", "--output", type=Path, help="output .va file (default: print to standard output)")
+    add_debug_option(export)
     export.set_defaults(handler=_run_export_va)
 
     return parser
@@ -146,35 +152,36 @@ def _run_models(args: argparse.Namespace) -> int:
     return 0
 
 
-class Terminated(BaseException):
-    """SIGTERM (what ``timeout``, ``kill`` and ``docker stop`` send), raised where the program is,
-    so that the simulator is stopped and temporary folders are removed on the way out."""
-
-
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
 #: Exit statuses of an interrupted run: 128 + the signal's number, as shells report them.
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+#: Exit status of an unexpected exception (a bug): distinct from a failed simulation (1) and bad input (2).
+EXIT_INTERNAL = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``memspice`` console script; returns the process exit status.
 
-    0 success; 1 a simulation failed; 2 bad input (refused before anything ran); 130 / 143
+    0 success; 1 a simulation failed; 2 bad input (refused before anything ran); 3 an internal
+    error (a bug; ``--debug`` shows its traceback, as it does for the others); 130 / 143
     interrupted by Ctrl-C / SIGTERM (the simulator is stopped, temporary folders removed,
     files already written kept, and ``summary.json`` missing where the run did not finish).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if _in_main_thread() else None
     try:
         return args.handler(args)
     except SimulationError as exc:
+        _show_traceback(debug)
         print(f"memspice: simulation failed: {exc}", file=sys.stderr)
         return 1
     except MemspiceError as exc:
+        _show_traceback(debug)
         print(f"memspice: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -183,9 +190,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("memspice: terminated (SIGTERM); the simulator was stopped, the run is incomplete", file=sys.stderr)
         return EXIT_TERMINATED
+    except Exception as exc:  # a bug, not bad input: one line, the traceback with --debug
+        if debug:
+            raise
+        print(f"memspice: internal error: {type(exc).__name__}: {exc} (a bug in memspice; "
+              "run again with --debug for the traceback and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _show_traceback(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
 
 
 def _in_main_thread() -> bool:

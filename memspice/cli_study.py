@@ -40,8 +40,9 @@ from memspice.config import (
 )
 from memspice.engine.options import RunOptions
 from memspice.files import claimed_output_folder
-from memspice.errors import ParameterError
+from memspice.errors import ParameterError, RunInterrupted
 from memspice.studies.base import Study
+from memspice.studies.report import incomplete_run
 
 
 class _Option(NamedTuple):
@@ -107,6 +108,12 @@ def _options_of(config_type: type[ConfigBase], prefix: str) -> list[tuple[_Optio
     return found
 
 
+def add_debug_option(parser: argparse.ArgumentParser, *, default: Any = argparse.SUPPRESS) -> None:
+    """``--debug``: print the traceback of a failure (before its one-line message)."""
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="on a failure, print the Python traceback too (for bug reports)")
+
+
 def add_study_command(commands: argparse._SubParsersAction, study: Study) -> None:
     """Add ``memspice <study.name>`` with the options of its config and the run options."""
     parser = commands.add_parser(
@@ -132,6 +139,7 @@ def add_study_command(commands: argparse._SubParsersAction, study: Study) -> Non
     parser.add_argument("--config", type=Path, metavar="FILE.toml",
                         help="read the config from a TOML file (as --print-config writes it); options override it")
     parser.add_argument("--print-config", action="store_true", help="print the effective config as TOML and exit")
+    add_debug_option(parser)
     parser.add_argument("--out", metavar="DIR", help="output folder (created if missing; checked and locked before anything runs)")
     parser.set_defaults(handler=lambda args: _run(study, args, config_options, run_options))
 
@@ -195,14 +203,29 @@ def _run(study: Study, args: argparse.Namespace, config_options, run_options) ->
     def progress(done: int, total: int, label: str, wall_s: float) -> None:
         print(f"[{done}/{total}] {label} simulated in {wall_s:.3f} s", file=sys.stderr)
 
+    study.check_cost(config, options)  # a run too large for its caps is refused before the folder is touched
     started = time.perf_counter()
     with claimed_output_folder(str(args.out)) as folder:  # checked and locked before anything runs
-        result = study.execute(config, options, progress=progress)
+        try:
+            result = study.execute(config, options, progress=progress)
+        except RunInterrupted as stop:
+            _keep_finished_points(study, stop, folder, args.out)
+            raise stop.cause from None
         written = study.report(result, folder)
     for line in study.summary_lines(result):
         print(line)
     print(f"wrote {len(written)} files to {args.out} in {time.perf_counter() - started:.2f} s")
     return 0
+
+
+def _keep_finished_points(study: Study, stop: RunInterrupted, folder: Path, shown: str) -> None:
+    """Report the points that finished before Ctrl-C / SIGTERM, marked incomplete. A second
+    signal while this runs ends the program as the first would have."""
+    stopped_by = "SIGINT" if isinstance(stop.cause, KeyboardInterrupt) else "SIGTERM"
+    with incomplete_run(stop.done, stop.total, stopped_by):
+        written = study.report(stop.partial, folder)
+    print(f"memspice: kept the {stop.done} finished of {stop.total} points: {len(written)} files in {shown} "
+          f"(summary.json says \"complete\": false)", file=sys.stderr)
 
 
 def _flag_for(path: str, options) -> str:

@@ -110,9 +110,24 @@ class ConfigError(ParameterError):
         """The message with the field called ``name`` (the CLI passes the option the user typed)."""
         if self.value is None:
             return f"{name} {self.reason or 'is missing'}; give {self.allowed}"
-        shown = f"{self.value:g}" if isinstance(self.value, float) else repr(self.value)
+        shown = show_value(self.value)
         why = f" {self.reason}" if self.reason else " is not allowed"
         return f"{name}={shown}{why}; allowed: {self.allowed}"
+
+
+def show_value(value: Any, *, most: int = 8) -> str:
+    """A value as a user would type it: ``2.5e-08``, ``2,2`` for a list (the first ``most`` and
+    the count when longer), ``a 3x4 matrix`` for a nested list, ``'text'`` for a string."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
+        return f"a {len(value)}x{len(value[0])} matrix"
+    if isinstance(value, tuple) and not value:
+        return "()"
+    if isinstance(value, tuple):
+        shown = ",".join(show_value(v) for v in value[:most])
+        return shown + (f",... ({len(value)} values)" if len(value) > most else "")
+    return repr(value)
 
 
 # --------------------------------------------------------------------------- type handling

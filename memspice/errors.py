@@ -69,3 +69,26 @@ class SimulationError(MemspiceError, RuntimeError):
         if log_tail:
             parts.append(f"last lines of the {simulator} log:\n" + log_tail)
         super().__init__("\n".join(parts))
+
+
+class Terminated(BaseException):
+    """SIGTERM (what ``timeout``, ``kill`` and ``docker stop`` send), raised where the program is
+    (the CLI installs the handler), so that the simulator is stopped and temporary folders are
+    removed on the way out."""
+
+
+class RunInterrupted(BaseException):
+    """Ctrl-C or SIGTERM (``cause``) stopped a multi-point run after ``done`` of ``total`` points;
+    ``partial`` is the result of the finished ones (the study's own result type), for a report
+    marked incomplete. Not an error: the CLI writes the partial report and exits as ``cause`` says."""
+
+    def __init__(self, cause: BaseException, partial: object, *, done: int, total: int) -> None:
+        super().__init__(f"interrupted after {done} of {total} points")
+        self.cause = cause
+        self.partial = partial
+        self.done = done
+        self.total = total
+
+
+#: What stops a run from outside: Ctrl-C and SIGTERM.
+INTERRUPTS = (KeyboardInterrupt, Terminated)

@@ -16,9 +16,10 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by whoever builds the frame; the engine needs none of it
+    import pandas as pd
 
 _TEMP_ATTEMPTS = 100
 
@@ -82,7 +83,7 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return Path(path)
 
 
-def write_csv_atomic(path: Path, frame: pd.DataFrame) -> Path:
+def write_csv_atomic(path: Path, frame: "pd.DataFrame") -> Path:
     """Write ``frame`` as CSV (no index, full float precision)."""
     return write_text_atomic(path, frame.to_csv(index=False, float_format="%.12g"))
 
@@ -141,3 +142,33 @@ def claimed_output_folder(text: str, *, option: str = "--out") -> Iterator[Path]
             (path / LOCK_NAME).unlink(missing_ok=True)
     finally:
         os.close(handle)
+
+
+#: A scratch folder kept on purpose (a failed simulation's netlist, named in its error) holds this file.
+KEPT_MARKER = ".memspice-kept"
+
+
+def scratch_folder(prefix: str = "memspice") -> Path:
+    """A new private folder in the temporary directory, ``<prefix>-<pid>-<random>``.
+
+    A process stopped by SIGKILL cannot remove its folders; the next call removes the folders
+    of this prefix whose process is gone (same user, no :data:`KEPT_MARKER`), so litter does
+    not pile up across runs.
+    """
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{prefix}-*-*"):
+        pid = folder.name[len(prefix) + 1:].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            if folder.is_symlink() or folder.stat().st_uid != os.getuid() or (folder / KEPT_MARKER).exists():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive under another user, or vanished meanwhile
+            continue
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-{os.getpid()}-", dir=root))

@@ -70,15 +70,15 @@ def test_crossbar_read_config_holds_the_matrix_of_a_file(tmp_path, capsys) -> No
     [
         (["--rows", "8", "--cols", "8", "--r-word", "-1"], "--r-word=-1 is not allowed; allowed: [0, 1e+06] Ω"),
         (["--rows", "8", "--cols", "8", "--g-off", "0"], "--g-off=0 is not allowed; allowed: (0, 1000] S"),
-        (["--rows", "0", "--cols", "8"], "--rows=0 is not allowed; allowed: [1, 4096]"),
+        (["--rows", "0", "--cols", "8"], "--rows=0 is not allowed; allowed: [1, 16384]"),
         (["--cols", "8"], "--rows is required"),
         (["--conductances", "G_BAD"], "--conductances=-1e-05 at row 0, column 1 is not allowed; allowed: finite conductances in (0, 1000] S"),
         (["--conductances", "G_NAN"], "--conductances=nan at row 1, column 0 is not allowed"),
         (["--rows", "4", "--cols", "4", "--inputs", "V_SHORT"], "--inputs='3 values' is not allowed; allowed: one voltage per row (4)"),
         (["--conductances", "G_GOOD", "--rows", "5"], "--rows=5 does not match the conductance matrix; allowed: 4"),
-        (["--rows", "4", "--cols", "4", "--selected", "0,3"], "--selected=(0, 3) selects a cell, but scheme parallel"),
+        (["--rows", "4", "--cols", "4", "--selected", "0,3"], "--selected=0,3 selects a cell, but scheme parallel"),
         (["--rows", "4", "--cols", "4", "--scheme", "v2", "--selected", "0,4"], "--selected='0,4' is not allowed; allowed: a cell of the 4 × 4 array"),
-        (["--rows", "4", "--cols", "4", "--scheme", "v3", "--inputs", "V_SHORT"], "--inputs=(0.0, 0.0, 0.0) cannot be given with scheme v3"),
+        (["--rows", "4", "--cols", "4", "--scheme", "v3", "--inputs", "V_SHORT"], "--inputs=0,0,0 cannot be given with scheme v3"),
         (["--rows", "4", "--cols", "4", "--v-read", "0"], "--v-read=0 reads nothing"),
     ],
 )

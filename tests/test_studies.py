@@ -110,7 +110,7 @@ def test_a_study_needs_a_loop_or_a_plan_and_an_analysis() -> None:
 
     with pytest.raises(ValueError, match="needs loop, or plan and analyse"):
         Study(name="empty", Config=ConfigBase, title="t", description="d", plan=lambda config: [],
-              report=lambda result, folder: {})
+              report=lambda result, folder: {}, cost=lambda config: None)
 
 
 def test_bool_fields_are_flag_pairs(capsys) -> None:
@@ -127,7 +127,8 @@ def test_bool_fields_are_flag_pairs(capsys) -> None:
         paired: bool = setting(True, doc="a yes/no choice")
 
     study = Study(name="switches", Config=Switches, title="a bool field", description="A study with one bool field.",
-                  loop=lambda config, options, *, progress: None, report=lambda result, folder: {})
+                  loop=lambda config, options, *, progress: None, report=lambda result, folder: {},
+                  cost=lambda config: None)
 
     parser = argparse.ArgumentParser()
     add_study_command(parser.add_subparsers(), study)
@@ -156,7 +157,8 @@ def test_matrix_fields_read_a_file(tmp_path, capsys) -> None:
         matrix: tuple[tuple[float, ...], ...] = setting(((0.0,),), doc="a matrix")
 
     study = Study(name="table", Config=Table, title="a matrix field", description="A study with one matrix field.",
-                  loop=lambda config, options, *, progress: None, report=lambda result, folder: {})
+                  loop=lambda config, options, *, progress: None, report=lambda result, folder: {},
+                  cost=lambda config: None)
 
     parser = argparse.ArgumentParser()
     add_study_command(parser.add_subparsers(), study)

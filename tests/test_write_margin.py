@@ -59,7 +59,7 @@ def test_bad_engine_raises_before_simulation(monkeypatch):
 
 @pytest.mark.parametrize("kwargs, words", [
     ({"sizes": (4, 0)}, ["sizes", "0", "[1, 256]"]),
-    ({"sizes": (4, 4)}, ["sizes", "(4, 4)", "once"]),
+    ({"sizes": (4, 4)}, ["sizes", "4,4", "once"]),
     ({"sizes": (1, 4), "targets": ((1, 1),)}, ["sizes", "1", "1×1"]),
     ({"r_wires_ohm": (0.0, -1.0)}, ["r_wires_ohm", "-1", "[0, 10000]"]),
     ({"r_wires_ohm": ()}, ["r_wires_ohm", "empty"]),

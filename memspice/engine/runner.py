@@ -16,7 +16,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Protocol
 from memspice.engine import shared_backend, subprocess_backend, vacask_backend
 from memspice.engine.waveforms import Analysis, EngineOutput, Waveforms, frame_of_output
 from memspice.errors import NetlistError, ParameterError, SimulationError
+from memspice.files import KEPT_MARKER, scratch_folder
 from memspice.units import parse_spice_number
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ def run(
         suffix = ".cir"
 
     owned = workdir is None
-    directory = Path(tempfile.mkdtemp(prefix="memspice-")) if owned else Path(workdir)
+    directory = scratch_folder() if owned else Path(workdir)
     directory.mkdir(parents=True, exist_ok=True)
     netlist_path = (directory / f"{name}{suffix}").resolve()
     try:
@@ -194,6 +194,7 @@ def run(
         # which a long run halted at its timeout can grow to gigabytes.
         if owned:
             netlist_path.with_suffix(".raw").unlink(missing_ok=True)
+            (directory / KEPT_MARKER).touch()
         raise
     except BaseException:
         if owned:

@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -94,6 +95,32 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
                         simulate_s=simulate_s, table=table)
 
 
+def _die_with_parent():
+    """A ``preexec_fn`` asking Linux to SIGKILL the child when memspice dies, even by SIGKILL
+    (``prctl(PR_SET_PDEATHSIG)``), so no simulator outlives it; None elsewhere. The C function
+    is looked up here, in the parent: the child only calls it between fork and exec."""
+    global _PRCTL
+    if _PRCTL is None:
+        try:
+            import ctypes
+
+            _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):  # not Linux
+            _PRCTL = False
+    if _PRCTL is False:
+        return None
+    prctl = _PRCTL
+
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return set_death_signal
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL = None
+
+
 def run_with_deadline(
     command: list[str], *, timeout_s: float, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> tuple[int, bytes, bytes, bool]:
@@ -106,7 +133,7 @@ def run_with_deadline(
     """
     killed = threading.Event()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=env, cwd=cwd)
+                               stderr=subprocess.PIPE, env=env, cwd=cwd, preexec_fn=_die_with_parent())
 
     def kill() -> None:
         killed.set()

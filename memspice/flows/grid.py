@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
 
+from memspice.errors import INTERRUPTS, RunInterrupted
+
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -47,11 +49,19 @@ def run_grid(
     grid: Grid[C], run_point: Callable[[C], R], *, on_point: Callable[[int, GridPoint[C], R], None] | None = None,
 ) -> list[R]:
     """Run ``run_point(config)`` for every point, one after another; ``on_point(done, point, result)``
-    after each. Returns the results in the grid's order."""
+    after each. Returns the results in the grid's order.
+
+    Ctrl-C or SIGTERM after some points raises :class:`~memspice.errors.RunInterrupted` whose
+    ``partial`` is the list of finished results (in order), so the caller can keep them."""
     results: list[R] = []
-    for done, point in enumerate(grid, start=1):
-        result = run_point(point.config)
-        results.append(result)
-        if on_point is not None:
-            on_point(done, point, result)
+    try:
+        for done, point in enumerate(grid, start=1):
+            result = run_point(point.config)
+            results.append(result)
+            if on_point is not None:
+                on_point(done, point, result)
+    except INTERRUPTS as cause:
+        if not results:
+            raise
+        raise RunInterrupted(cause, results, done=len(results), total=len(grid)) from cause
     return results

@@ -14,7 +14,9 @@ functions, registered by name (:func:`register_study`). Its ``Config`` is a froz
   which it runs;
 * ``report(result, folder)`` writes the result into a folder through
   :func:`memspice.studies.report.write_report`, ``summary.json`` last;
-* ``summary_lines(result)`` is what the CLI prints when the study is done.
+* ``summary_lines(result)`` is what the CLI prints when the study is done;
+* ``cost(config)`` estimates the largest simulation (:class:`~memspice.engine.budget.RunCost`),
+  held against the run options' caps by :meth:`Study.check_cost` before anything runs.
 
 The CLI (``memspice STUDY``) and, later, the sweep runner find studies in the registry.
 """
@@ -27,12 +29,13 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from memspice.config import ConfigBase
 from memspice.engine.options import RunOptions
-from memspice.errors import ParameterError
+from memspice.errors import INTERRUPTS, ParameterError, RunInterrupted
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from memspice.engine import Waveforms
+    from memspice.engine.budget import RunCost
     from memspice.netlist import Netlist
 
 #: ``progress(done, total, label, wall_time_s)``, called after each simulator job.
@@ -64,18 +67,28 @@ def run_plan(
     options: RunOptions | None = None,
     *,
     progress: ProgressCallback | None = None,
+    keep_partial: bool = False,
 ) -> Any:
-    """Run the jobs of ``plan(config)`` one after another and ``analyse`` their waveforms."""
+    """Run the jobs of ``plan(config)`` one after another and ``analyse`` their waveforms.
+
+    With ``keep_partial`` (``analyse`` accepts the first k jobs), Ctrl-C or SIGTERM after some
+    jobs raises :class:`~memspice.errors.RunInterrupted` carrying the analysis of the finished ones."""
     from memspice.engine import run
 
     options = options or RunOptions()
     jobs = list(plan(config))
     outputs = []
-    for done, job in enumerate(jobs, start=1):
-        waveforms = run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
-        outputs.append(waveforms)
-        if progress is not None:
-            progress(done, len(jobs), job.label or job.name, waveforms.wall_time_s)
+    try:
+        for done, job in enumerate(jobs, start=1):
+            waveforms = run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
+            outputs.append(waveforms)
+            if progress is not None:
+                progress(done, len(jobs), job.label or job.name, waveforms.wall_time_s)
+    except INTERRUPTS as cause:
+        if not (keep_partial and outputs):
+            raise
+        done = len(outputs)
+        raise RunInterrupted(cause, analyse(config, jobs[:done], outputs), done=done, total=len(jobs)) from cause
     return analyse(config, jobs, outputs)
 
 
@@ -110,19 +123,34 @@ class Study:
     analyse: Callable[[Any, Sequence[Job], Sequence["Waveforms"]], Any] | None = None
     #: ``loop(config, options, *, progress)``: the whole run, for studies that run themselves.
     loop: Callable[..., Any] | None = None
+    #: ``cost(config)``: the estimated size of the run's largest simulation, from the config alone.
+    cost: Callable[[Any], "RunCost"]
     #: ``summary_lines(result)``: lines the CLI prints after the run (the headline numbers).
     summary_lines: Callable[[Any], list[str]] = _no_summary_lines
+    #: ``analyse`` accepts the first k jobs of the plan: an interrupted run keeps the finished ones
+    #: (a ``loop`` study raises :class:`~memspice.errors.RunInterrupted` itself).
+    keeps_partial: bool = False
 
     def __post_init__(self) -> None:
         if self.loop is None and (self.plan is None or self.analyse is None):
             raise ValueError(f"study {self.name!r} needs loop, or plan and analyse")
+
+    def check_cost(self, config: Any, options: RunOptions | None = None) -> "RunCost":
+        """The run's estimated cost; ParameterError naming ``--max-points`` / ``--max-memory``
+        when it exceeds the caps of ``options``."""
+        from memspice.engine.budget import check_cost
+
+        options = options or RunOptions()
+        estimate = self.cost(config)
+        check_cost(estimate, max_points=options.max_points, max_memory_bytes=options.max_memory_bytes)
+        return estimate
 
     def execute(self, config: Any, options: RunOptions | None = None, *, progress: ProgressCallback | None = None) -> StudyResult:
         """Run the study: ``loop`` when it has one, else the plan one job after another and the analysis."""
         if self.loop is not None:
             return self.loop(config, options=options, progress=progress)
         assert self.plan is not None and self.analyse is not None
-        return run_plan(self.plan, self.analyse, config, options, progress=progress)
+        return run_plan(self.plan, self.analyse, config, options, progress=progress, keep_partial=self.keeps_partial)
 
 
 _STUDIES: dict[str, Study] = {}

@@ -51,6 +51,7 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, run_schedule
+from memspice.engine.budget import RunCost, array_cost
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -499,7 +500,14 @@ def summary_lines(result: CoincidenceResult) -> list[str]:
             f"(V_W/2 = {result.config.v_write_V / 2:g} V); energy {result.energy_J:.3g} J"]
 
 
+def cost(config: CoincidenceConfig) -> RunCost:
+    """One transient: the reads and the write slots of the whole array."""
+    rows, cols = config.shape
+    return array_cost(f"a {rows}x{cols} coincidence transient", rows, cols, device="memristor",
+                      wires=config.r_wire_ohm > 0, time_points=config.estimated_time_points, points_option="--slot-width")
+
+
 STUDY = register_study(Study(
     name="coincidence", Config=CoincidenceConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    loop=run_coincidence, report=write_coincidence_report, summary_lines=summary_lines,
+    loop=run_coincidence, cost=cost, report=write_coincidence_report, summary_lines=summary_lines,
 ))

@@ -48,6 +48,7 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.netlist import PRINTED_VECTORS, Netlist, Op, Tran
+from memspice.engine.budget import RunCost, array_cost
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -58,7 +59,7 @@ READ_PATTERNS: tuple[str, ...] = ("random", "worst", "checkerboard")
 READ_SCHEMES: tuple[str, ...] = ("parallel", "v2", "v3", "float")
 #: A 1S1R read is a short transient (the selector's state must settle: ≥ 50 τ of the default selector).
 SELECTOR_READ_TIME_S = 1e-6
-MAX_LINES = 4096
+MAX_LINES = 16384
 #: Largest cell conductance accepted (S): a 1 mΩ cell.
 G_MAX_S = 1e3
 #: Netlist file stem of the read.
@@ -136,7 +137,7 @@ class CrossbarReadConfig(ConfigBase):
         else:
             for name in ("rows", "cols"):
                 if getattr(self, name) is None:
-                    raise ConfigError(name, None, f"a whole number in [1, {MAX_LINES}] (or give conductance_S)",
+                    raise ConfigError(name, None, f"a whole number in [1, {MAX_LINES}] (or give a conductance matrix)",
                                       reason="is required")
         rows, cols = self.shape
         single = self.scheme != "parallel"
@@ -481,9 +482,17 @@ def summary_lines(result: CrossbarReadResult) -> list[str]:
     return lines
 
 
+def cost(config: CrossbarReadConfig) -> RunCost:
+    """One operating point of the array (a short transient for 1S1R cells)."""
+    rows, cols = config.shape
+    return array_cost(f"a {rows}x{cols} {config.cell} read", rows, cols, cell=config.cell,
+                      wires=config.r_word_ohm > 0 or config.r_bit_ohm > 0,
+                      time_points=101 if config.cell == "1S1R" else 1)
+
+
 STUDY = register_study(Study(
     name="crossbar-read", Config=CrossbarReadConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, report=write_crossbar_read_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, cost=cost, report=write_crossbar_read_report, summary_lines=summary_lines,
 ))
 
 

@@ -28,6 +28,7 @@ from memspice.engine.options import RunOptions
 from memspice.netlist import CurrentSource, Dc, Netlist, Sine, Tran, VoltageSource
 from memspice.spicelib.catalog import MemristorModel, get_model, lookup_model
 from memspice.spicelib.integration import TRANSIENT_OPTIONS
+from memspice.engine.budget import RunCost
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -330,8 +331,15 @@ def summary_lines(result: HysteresisResult) -> list[str]:
     return lines
 
 
+def cost(config: HysteresisConfig) -> RunCost:
+    """One small circuit per frequency, ``cycles × points_per_cycle`` time points each."""
+    return RunCost(what=f"a hysteresis transient of {config.cycles} cycles x {config.points_per_cycle} points",
+                   elements=8, nodes=4, time_points=config.cycles * config.points_per_cycle,
+                   simulations=len(config.frequencies_hz), points_option="--points-per-cycle")
+
+
 STUDY = register_study(Study(
     name="hysteresis", Config=HysteresisConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, report=write_hysteresis_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, keeps_partial=True, cost=cost, report=write_hysteresis_report, summary_lines=summary_lines,
 ))
 

@@ -44,6 +44,7 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, pin_engine, run_schedule
+from memspice.engine.budget import RunCost, array_cost
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -196,6 +197,25 @@ class ProgramConfig(ConfigBase):
                               reason=f"(cell {r},{c}) is outside the device's read range")
         return targets
 
+    def transients(self) -> list[tuple[int, int, str, str]]:
+        """The longest transient of each kind the run simulates: ``(time points, cells, what,
+        the field that sets its length)`` for the calibration train (a 1 × 1 bench), the whole
+        write-without-verify program and one write-verify pulse with its read-back."""
+        rows, cols = self.shape
+        write = 2 * self.rise_s + self.open_loop_width_s
+        read = 2 * self.rise_s + self.read_width_s
+        step = min(self.rise_s, min(self.open_loop_width_s, self.read_width_s) / 20)
+        train = _time_points((CALIBRATION_PULSES + 1) * (read + self.gap_s) + CALIBRATION_PULSES * (write + self.gap_s),
+                             step)
+        lines = cols if self.parallel == "column" else rows
+        steps = lines * 2 * CALIBRATION_PULSES
+        open_loop = _time_points(steps * (write + self.gap_s) + rows * (read + self.gap_s), step)
+        verify_step = min(self.rise_s, min(self.width_min_s, self.read_width_s) / 20)
+        verify = _time_points(2 * self.rise_s + self.width_max_s + read + 3 * self.gap_s, verify_step)
+        return [(train, 1, "the calibration train", "open_loop_width_s"),
+                (open_loop, rows * cols, "the longest write-without-verify program", "open_loop_width_s"),
+                (verify, rows * cols, "the longest write-verify pulse", "width_max_s")]
+
     def _check_cost(self) -> None:
         rows, cols = self.shape
         cells = rows * cols
@@ -205,23 +225,11 @@ class ProgramConfig(ConfigBase):
                               f"at most {MAX_VERIFY_WORK // (cells * cells)} for a {rows} × {cols} array",
                               reason=f"lets write-verify run up to {cells * self.max_pulses} transients of "
                                      f"{cells} cells ({work:.3g} > {MAX_VERIFY_WORK:.3g} cell-transients)")
-        write = 2 * self.rise_s + self.open_loop_width_s
-        read = 2 * self.rise_s + self.read_width_s
-        step = min(self.rise_s, min(self.open_loop_width_s, self.read_width_s) / 20)
-        train = _time_points((CALIBRATION_PULSES + 1) * (read + self.gap_s) + CALIBRATION_PULSES * (write + self.gap_s),
-                             step)
-        lines = cols if self.parallel == "column" else rows
-        steps = lines * 2 * CALIBRATION_PULSES
-        open_loop = _time_points(steps * (write + self.gap_s) + rows * (read + self.gap_s), step) * cells
-        verify_step = min(self.rise_s, min(self.width_min_s, self.read_width_s) / 20)
-        verify = _time_points(2 * self.rise_s + self.width_max_s + read + 3 * self.gap_s, verify_step) * cells
-        for points, what, name in ((train, "the calibration train", "open_loop_width_s"),
-                                   (open_loop, "the longest write-without-verify program", "open_loop_width_s"),
-                                   (verify, "the longest write-verify pulse", "width_max_s")):
-            if points > MAX_POINT_CELLS:
+        for points, bench_cells, what, name in self.transients():
+            if points * bench_cells > MAX_POINT_CELLS:
                 raise ConfigError(name, getattr(self, name), f"a width with at most {MAX_POINT_CELLS:.3g} time points "
                                                              f"× cells per transient (or a longer rise_s)",
-                                  reason=f"gives {what} about {points:.3g} time points × cells")
+                                  reason=f"gives {what} about {points * bench_cells:.3g} time points × cells")
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -631,7 +639,17 @@ def summary_lines(result: ProgramResult) -> list[str]:
     return lines
 
 
+def cost(config: ProgramConfig) -> RunCost:
+    """The largest transient of the run (every pulse simulates the whole array), up to
+    ``max_pulses`` per cell plus the calibration and the read-backs."""
+    points, _, what, name = max(config.transients(), key=lambda t: t[0] * t[1])
+    flag = {"open_loop_width_s": "--open-loop-width", "width_max_s": "--width-max"}[name]
+    return array_cost(f"{what} of a {config.rows}x{config.cols} array", config.rows, config.cols, device="memristor",
+                      wires=config.r_wire_ohm > 0, time_points=points, points_option=flag,
+                      simulations=config.rows * config.cols * config.max_pulses + 2)
+
+
 STUDY = register_study(Study(
     name="program", Config=ProgramConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    loop=run_program, report=write_program_report, summary_lines=summary_lines,
+    loop=run_program, cost=cost, report=write_program_report, summary_lines=summary_lines,
 ))

@@ -33,8 +33,9 @@ from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.flows.grid import Grid, GridPoint
+from memspice.engine.budget import RunCost
 from memspice.studies.base import Job, ProgressCallback, Study, get_study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import run_is_complete, write_report
 
 READ_SCHEMES: tuple[str, ...] = ("v2", "v3", "float")
 READ_CELLS: tuple[str, ...] = ("0T1R", "1S1R")
@@ -115,6 +116,10 @@ def plan(config: ReadMarginConfig) -> list[Job]:
     return jobs
 
 
+#: Columns of :attr:`ReadMarginResult.table`.
+TABLE_COLUMNS = ("size", "cell", "i_on_A", "i_off_A", "margin", "on_off_ratio", "wall_time_s", "engine")
+
+
 @dataclass(frozen=True)
 class ReadMarginResult:
     """``table``: one row per (cell, size): ``size, cell, i_on_A, i_off_A, margin, on_off_ratio,
@@ -164,12 +169,14 @@ def analyse(config: ReadMarginConfig, jobs: Sequence[Job], outputs: Sequence[Wav
         read["engines"].add(result.engine)
     rows = []
     for (cell, size), read in reads.items():
+        if not all(state in read for state in SELECTED_STATES):  # an interrupted run read only one
+            continue
         i_on, i_off = read["on"], read["off"]
         rows.append({
             "size": size, "cell": cell, "i_on_A": i_on, "i_off_A": i_off, "margin": (i_on - i_off) / i_on,
             "on_off_ratio": i_on / i_off, "wall_time_s": read["wall_time_s"], "engine": ", ".join(sorted(read["engines"])),
         })
-    return ReadMarginResult(config=config, table=pd.DataFrame(rows), points=tuple(points))
+    return ReadMarginResult(config=config, table=pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), points=tuple(points))
 
 
 def run_read_margin(
@@ -185,7 +192,7 @@ def write_read_margin_report(result: ReadMarginResult, out_dir: Path) -> dict[st
 
     config = result.config
     sizes = sorted(config.sizes)
-    margins = {cell: [by_size[size] for size in sizes] for cell, by_size in result.margins.items()}
+    margins = {cell: [by_size.get(size) for size in sizes] for cell, by_size in result.margins.items()}
     title = (f"Far-corner read, worst pattern, {config.scheme} bias, V_read = {config.v_read_V:g} V, "
              f"r_wire = {config.r_wire_ohm:g} Ω")
     return write_report(
@@ -193,7 +200,9 @@ def write_read_margin_report(result: ReadMarginResult, out_dir: Path) -> dict[st
         texts={p.netlist_name: p.netlist_text for p in result.points},
         files={name: content for p in result.points for name, content in p.netlist_files.items()},
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
-        figures={"read_margin.png": lambda path: plot_read_margin(sizes, margins, path, title=title)},
+        # An interrupted run's curves would have holes: no figure, the table and summary say what ran.
+        figures={"read_margin.png": lambda path: plot_read_margin(sizes, margins, path, title=title)}
+        if run_is_complete() else {},
         summary=result.summary(),
     )
 
@@ -228,7 +237,13 @@ def summary_lines(result: ReadMarginResult) -> list[str]:
     return result.table[["size", "cell", "i_on_A", "i_off_A", "margin"]].to_string(index=False).splitlines()
 
 
+def cost(config: ReadMarginConfig) -> RunCost:
+    """The largest array's read (two reads per size and cell kind)."""
+    largest = max(config.grid, key=lambda point: (point.coords["size"], point.coords["cell"] != "0T1R"))
+    return dataclasses.replace(_reader().cost(largest.config), simulations=len(config.grid))
+
+
 STUDY = register_study(Study(
     name="read-margin", Config=ReadMarginConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, report=write_read_margin_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, keeps_partial=True, cost=cost, report=write_read_margin_report, summary_lines=summary_lines,
 ))

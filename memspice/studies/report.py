@@ -1,14 +1,18 @@
 """The one report writer of every study: files first, ``summary.json`` last.
 
-A report folder is complete exactly when it holds ``summary.json``: the writer removes a
+A report folder is finished exactly when it holds ``summary.json``: the writer removes a
 stale one before anything else, writes every other file atomically (temporary name beside
-it, then rename), and writes the summary last. Files get the modes the umask gives.
+it, then rename), and writes the summary last. Files get the modes the umask gives. The
+summary says ``"complete": true``, or, for the finished points of an interrupted run written
+under :func:`incomplete_run`, ``"complete": false`` with ``points_done`` and ``points_total``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from memspice.files import atomic_open, write_csv_atomic, write_json_atomic, write_text_atomic
 
@@ -18,6 +22,22 @@ if TYPE_CHECKING:
     from memspice.engine import Waveforms
 
 SUMMARY_NAME = "summary.json"
+_RUN_STATUS: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("run_status", default={"complete": True})
+
+
+@contextlib.contextmanager
+def incomplete_run(done: int, total: int, stopped_by: str) -> Iterator[None]:
+    """Reports written inside say ``"complete": false`` and how many of the run's points they hold."""
+    token = _RUN_STATUS.set({"complete": False, "points_done": done, "points_total": total, "stopped_by": stopped_by})
+    try:
+        yield
+    finally:
+        _RUN_STATUS.reset(token)
+
+
+def run_is_complete() -> bool:
+    """False inside :func:`incomplete_run` (a report may leave out what needs every point, e.g. a figure)."""
+    return bool(_RUN_STATUS.get()["complete"])
 
 
 def netlist_files(waveforms: "Waveforms") -> dict[str, bytes]:
@@ -77,5 +97,6 @@ def write_report(
         written[name] = draw(folder / name)
     for name in earlier - set(written):  # an earlier run's files this run did not rewrite
         (folder / name).unlink(missing_ok=True)
-    written[SUMMARY_NAME] = write_json_atomic(folder / SUMMARY_NAME, {**summary, "files": sorted(written)})
+    status = _RUN_STATUS.get()
+    written[SUMMARY_NAME] = write_json_atomic(folder / SUMMARY_NAME, {**summary, **status, "files": sorted(written)})
     return written

@@ -37,6 +37,7 @@ from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.netlist import Dc, Netlist, Pwl, Resistor, Tran, VoltageSource
 from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model, lookup_model
+from memspice.engine.budget import RunCost
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -460,7 +461,14 @@ def summary_lines(result: SelectorIVResult) -> list[str]:
     return lines
 
 
+def cost(config: SelectorIVConfig) -> RunCost:
+    """One small circuit, ``cycles × points_per_period`` time points."""
+    return RunCost(what=f"a selector sweep of {config.cycles} triangles x {config.points_per_period} points",
+                   elements=12, nodes=6, time_points=config.cycles * config.points_per_period,
+                   points_option="--points-per-period")
+
+
 STUDY = register_study(Study(
     name="selector-iv", Config=SelectorIVConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, report=write_selector_iv_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, cost=cost, report=write_selector_iv_report, summary_lines=summary_lines,
 ))

@@ -54,7 +54,7 @@ input vector.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -87,6 +87,7 @@ from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.errors import NetlistError, ParameterError
 from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
+from memspice.engine.budget import RunCost, array_cost
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import write_report
 
@@ -221,12 +222,16 @@ class VmmConfig(ConfigBase):
 
             get_model(self.model)
         self.mapping  # validates the mapping (levels, range) now, before any simulation
-        timing = read_timing(self)
-        cycles = self.input_bits if self.encoding == "bitserial" else 1
-        points = cycles * timing.cycle_s / (self.read_time_s / 50)
+        points = self.time_points
         if points > MAX_TIME_POINTS:
             raise ConfigError("read_time_s", self.read_time_s, f"a longer pulse, or shorter reset_s/edge_s: at most "
                               f"{MAX_TIME_POINTS:.0e} time points", reason=f"gives {points:.3g} time points per input vector")
+
+    @property
+    def time_points(self) -> int:
+        """Time points of one input vector's transient at its maximum step (``read_time_s / 50``)."""
+        cycles = self.input_bits if self.encoding == "bitserial" else 1
+        return int(cycles * read_timing(self).cycle_s / (self.read_time_s / 50)) + 1
 
     @property
     def weight_matrix(self) -> np.ndarray:
@@ -598,7 +603,18 @@ def summary_lines(result: VmmResult) -> list[str]:
     return lines
 
 
+def cost(config: VmmConfig) -> RunCost:
+    """One transient per input vector: the array (two columns per output when differential)
+    with a TIA or integrator per column."""
+    columns = config.outputs * (2 if config.differential else 1)
+    what = f"a {config.rows}x{columns} vmm transient"
+    estimate = array_cost(what, config.rows, columns, device="conductance" if config.model is None else "memristor",
+                          wires=config.r_wire_ohm > 0, time_points=config.time_points, simulations=config.batch,
+                          points_option="--read-time")
+    return replace(estimate, elements=estimate.elements + 10 * columns, nodes=estimate.nodes + 5 * columns)
+
+
 STUDY = register_study(Study(
     name="vmm", Config=VmmConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, loop=run_vmm, report=write_vmm_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, loop=run_vmm, cost=cost, report=write_vmm_report, summary_lines=summary_lines,
 ))

@@ -30,9 +30,12 @@ import pandas as pd
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
 from memspice.flows.grid import Grid, GridPoint, run_grid
+from memspice.engine.budget import RunCost
+from memspice.errors import RunInterrupted
 from memspice.studies.base import ProgressCallback, Study, register_study
-from memspice.studies.report import write_report
+from memspice.studies.report import run_is_complete, write_report
 from memspice.studies.write_scheme import MAX_LINES, WriteSchemeConfig, WriteSchemeResult, run_write_scheme
+from memspice.studies.write_scheme import cost as write_scheme_cost
 
 #: Columns of :attr:`WriteMarginResult.table`, in order.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -193,6 +196,8 @@ class WriteMarginResult:
                 for width in self.config.pulse_width_s:
                     key = {"rows": n_rows, "cols": n_cols, "r_wire_ohm": r_wire, "pulse_width_s": width}
                     rows = panel[panel.pulse_width_s == width].sort_values("v_write_V")
+                    if rows.empty:  # not run: an interrupted margin search
+                        continue
                     passed = rows[rows.passed]
                     if passed.empty:
                         out.append({**key, "v_write_min_V": None, "v_write_max_V": None, "n_passed": 0,
@@ -268,7 +273,11 @@ def run_write_margin(
                      f"{c['pulse_width_s']:g} s: {result.summary()['verdict']}")
             progress(done, len(config.grid), label, result.t_total_s)
 
-    results = run_grid(config.grid, lambda point: run_write_scheme(point, options=options), on_point=on_point)
+    try:
+        results = run_grid(config.grid, lambda point: run_write_scheme(point, options=options), on_point=on_point)
+    except RunInterrupted as stop:  # keep the finished points, tabulated
+        stop.partial = tabulate(config, stop.partial, t_total_s=time.perf_counter() - started)
+        raise
     return tabulate(config, results, t_total_s=time.perf_counter() - started)
 
 
@@ -291,7 +300,8 @@ def write_margin_plot_arguments(result: WriteMarginResult) -> dict[str, Any]:
 
 def write_write_margin_report(result: WriteMarginResult, out_dir: Path) -> dict[str, Path]:
     """Write every point's netlist (with the modules VACASK netlists load), ``write_margin.csv``,
-    ``write_margin.png`` (one panel per array size × r_wire) and, last, ``summary.json``."""
+    ``write_margin.png`` (one panel per array size × r_wire; not for an interrupted run, whose
+    maps have holes) and, last, ``summary.json``."""
     from memspice.analysis.write_plots import plot_write_margin
 
     modules: dict[str, bytes] = {}
@@ -302,7 +312,8 @@ def write_write_margin_report(result: WriteMarginResult, out_dir: Path) -> dict[
         texts={name: point.netlist_text for name, point in zip(result.table.netlist, result.points)},
         files=modules,
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
-        figures={"write_margin.png": lambda path: plot_write_margin(path=path, **write_margin_plot_arguments(result))},
+        figures={"write_margin.png": lambda path: plot_write_margin(path=path, **write_margin_plot_arguments(result))}
+        if run_is_complete() else {},
         summary=result.summary(),
     )
 
@@ -339,7 +350,15 @@ def summary_lines(result: WriteMarginResult) -> list[str]:
     return lines
 
 
+def cost(config: WriteMarginConfig) -> RunCost:
+    """The largest array at the longest pulse width, one simulation per grid point."""
+    largest = max(config.grid, key=lambda point: (point.coords["rows"] * point.coords["cols"],
+                                                  point.coords["pulse_width_s"], point.coords["r_wire_ohm"]))
+    return dataclasses.replace(write_scheme_cost(largest.config), simulations=config.n_points,
+                               points_option="--pulse-widths")
+
+
 STUDY = register_study(Study(
     name="write-margin", Config=WriteMarginConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    loop=run_write_margin, report=write_write_margin_report, summary_lines=summary_lines,
+    loop=run_write_margin, cost=cost, report=write_write_margin_report, summary_lines=summary_lines,
 ))

@@ -58,6 +58,7 @@ from memspice.errors import ParameterError
 from memspice.netlist import Netlist, Tran
 from memspice.spicelib.catalog import MemristorModel, get_model
 from memspice.spicelib.presets import default_params
+from memspice.engine.budget import RunCost, array_cost, transient_points
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import netlist_files, write_report
 
@@ -384,7 +385,17 @@ def summary_lines(result: WriteSchemeResult) -> list[str]:
     ]
 
 
+def cost(config: WriteSchemeConfig) -> RunCost:
+    """One transient of the whole array over the pulse, at its maximum step."""
+    pulse = config.pulse
+    return array_cost(f"a {config.rows}x{config.cols} write transient", config.rows, config.cols, device="memristor",
+                      wires=config.r_wire_ohm > 0,
+                      time_points=transient_points(config.stop_s, min(pulse.rise_s, pulse.width_s / 20)),
+                      points_option="--pulse-width")
+
+
 STUDY = register_study(Study(
     name="write-scheme", Config=WriteSchemeConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, loop=run_write_scheme, report=write_write_scheme_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, loop=run_write_scheme, cost=cost, report=write_write_scheme_report,
+    summary_lines=summary_lines,
 ))
