@@ -15,3 +15,23 @@ needs_vacask = pytest.mark.skipif(
 needs_ngspice = pytest.mark.skipif(
     shutil.which("ngspice") is None, reason="ngspice is not installed (scripts/install-system-deps.sh)"
 )
+
+
+def simulators_under(folder) -> list[str]:
+    """Command lines of running ngspice / VACASK processes whose command line names ``folder``
+    or whose working folder is inside it (VACASK runs in the netlist's folder)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if ("ngspice" in line or "vacask" in line) and (str(folder) in line or cwd.startswith(str(folder))):
+            found.append(line)
+    return found

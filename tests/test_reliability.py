@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from simulators import simulators_under
 
 from memspice.cli import main
 
@@ -121,20 +122,6 @@ def test_debug_prints_the_traceback_before_the_message(tmp_path: Path, capsys) -
 # ----------------------------------------------------------------------------- signals
 
 
-def _simulators_under(folder: Path) -> list[str]:
-    """Command lines of running processes that name ``folder`` (the simulator's netlist is in it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if str(folder) in line and ("ngspice" in line or "vacask" in line):
-                found.append(line)
-    return found
-
-
 def _start(argv: list[str], scratch: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "memspice.cli", *argv], env={**os.environ, "TMPDIR": str(scratch)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -169,7 +156,7 @@ def test_an_interrupted_multi_point_study_keeps_its_finished_points(argv, sent, 
     assert process.returncode == status, rest[-2000:]
     assert "Traceback" not in rest and "finished of" in rest
     time.sleep(0.2)
-    assert not _simulators_under(scratch), "a simulator outlived memspice"
+    assert not simulators_under(scratch), "a simulator outlived memspice"
     assert not list(scratch.iterdir()), f"left behind: {sorted(p.name for p in scratch.iterdir())}"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["complete"] is False and summary["stopped_by"] == sent.name
@@ -193,13 +180,13 @@ def test_sigkill_leaves_no_simulator_and_the_next_run_removes_the_litter(tmp_pat
     process = _start(["write-scheme", "--rows", "32", "--cols", "32", "--r-wire", "5", "--engine", "subprocess",
                       "--out", str(tmp_path / "killed")], scratch)
     deadline = time.monotonic() + 60
-    while not _simulators_under(scratch):
+    while not simulators_under(scratch):
         assert process.poll() is None and time.monotonic() < deadline, "ngspice never started"
         time.sleep(0.05)
     process.kill()
     process.wait(timeout=30)
     time.sleep(0.3)
-    assert not _simulators_under(scratch), "the simulator outlived a SIGKILLed memspice"
+    assert not simulators_under(scratch), "the simulator outlived a SIGKILLed memspice"
     litter = [p.name for p in scratch.iterdir()]
     assert litter, "nothing to clean: the test cannot fail"
     done = subprocess.run([sys.executable, "-m", "memspice.cli", "hysteresis", "--model", "hp", "--cycles", "2",
@@ -230,3 +217,36 @@ def test_the_memory_estimate_bounds_the_measured_peak(engine: str, tmp_path: Pat
     study = get_study("crossbar-read")
     estimate = study.cost(study.Config(rows=size, cols=size, r_word_ohm=1.0, r_bit_ohm=1.0)).memory_bytes
     assert measured < estimate < 6 * measured, (measured, estimate)
+
+
+def test_an_unwritable_output_folder_is_refused_before_anything_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Root writes through permission bits, so as root the folder is made immutable (chattr +i)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    as_root = os.geteuid() == 0
+    if as_root:
+        if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not available here (root ignores permission bits)")
+    else:
+        locked.chmod(0o555)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    try:
+        for out in (locked, locked / "sub"):
+            assert main(["hysteresis", "--model", "hp", "--cycles", "2", "--out", str(out)]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"memspice: error: --out='{out}'") and err.count("\n") == 1, err
+        assert not list(scratch.iterdir()), "a simulation started"
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", str(locked)], check=True)
+        else:
+            locked.chmod(0o755)
+
+
+def test_the_lowest_cycle_count_the_help_advertises_runs(tmp_path: Path) -> None:
+    """``--cycles`` allows [1, 1000]; one cycle used to be refused whatever the help said."""
+    assert main(["hysteresis", "--model", "hp", "--cycles", "1", "--freq", "1,10", "--out", str(tmp_path / "o")]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["cycles"] == 1 and summary["complete"] is True

