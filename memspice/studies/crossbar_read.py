@@ -49,6 +49,7 @@ from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.netlist import PRINTED_VECTORS, Netlist, Op, Tran
 from memspice.engine.budget import RunCost, array_cost
+from memspice.spicelib.variation import STUCK_CODES, Population, PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -114,6 +115,11 @@ class CrossbarReadConfig(ConfigBase):
     selected_state: str | None = setting(
         None, choices=("on", "off"), cli="selected-state",
         doc="set the selected cell to g-on or g-off (v2/v3/float; default: as the pattern or matrix has it)",
+    )
+
+    population: PopulationConfig = setting(
+        default_factory=PopulationConfig,
+        doc="device population: programming noise, stuck and dead cells, drift (drawn from --seed)",
     )
 
     def __post_init__(self) -> None:
@@ -183,8 +189,21 @@ class CrossbarReadConfig(ConfigBase):
         return self.selected if self.selected is not None else (0, self.shape[1] - 1)
 
     @functools.cached_property
+    def drawn(self) -> Population:
+        """The cells as programmed: :attr:`target_conductance_S` through the population (seeded
+        by ``seed``), stuck cells at g_on / g_off (the matrix's extremes for a given matrix)."""
+        target = self.target_conductance_S
+        g_on, g_off = (self.g_on_S, self.g_off_S) if self.conductance_S is None else (target.max(), target.min())
+        return self.population.draw(target, self.seed, g_on_S=g_on, g_off_S=g_off)
+
+    @property
     def conductance_matrix_S(self) -> np.ndarray:
-        """The ``(rows, cols)`` cell conductances (S) that are read."""
+        """The ``(rows, cols)`` cell conductances (S) that are read: the targets as programmed."""
+        return self.drawn.g_programmed_S
+
+    @functools.cached_property
+    def target_conductance_S(self) -> np.ndarray:
+        """The ``(rows, cols)`` conductances (S) asked for: the matrix, or the pattern of g_on/g_off."""
         rows, cols = self.shape
         if self.conductance_S is not None:
             g = np.array(self.conductance_S, dtype=float)
@@ -219,11 +238,19 @@ class CrossbarReadConfig(ConfigBase):
 
     @property
     def ideal_currents_A(self) -> np.ndarray:
-        """``(cols,)`` column currents (A) of ideal wires and cells: Σᵢ G_ij·(V_i − V_j) over the
-        driven word lines i, 0 for an open bit line; Gᵀ·V for a parallel read."""
+        """``(cols,)`` column currents (A) of ideal wires and the programmed cells: Σᵢ G_ij·(V_i − V_j)
+        over the driven word lines i, 0 for an open bit line; Gᵀ·V for a parallel read."""
+        return self._ideal_currents(self.conductance_matrix_S)
+
+    @property
+    def target_currents_A(self) -> np.ndarray:
+        """``(cols,)`` the same with every cell at its target: what the array was meant to compute."""
+        return self._ideal_currents(self.target_conductance_S)
+
+    def _ideal_currents(self, conductance_S: np.ndarray) -> np.ndarray:
         word, bit = self.word_levels_V, self.bit_levels_V
         driven = np.isfinite(word)
-        g = self.conductance_matrix_S[driven]
+        g = conductance_S[driven]
         currents = g.T @ word[driven] - g.sum(axis=0) * np.nan_to_num(bit)
         return np.where(np.isfinite(bit), currents, 0.0)
 
@@ -299,6 +326,20 @@ class CrossbarReadResult:
             "worst_col": int(np.argmax(np.abs(deviation))),
         }
 
+    def error_split(self) -> dict[str, float]:
+        """The read error against the targets' ideal currents, split (RMS, relative to the targets'
+        full scale): ``programming`` (programmed vs target cells, ideal wires), ``wires_and_cells``
+        (simulated vs the programmed cells' ideal currents) and ``total`` (simulated vs targets)."""
+        target = self.config.target_currents_A
+        scale = max(float(np.max(np.abs(target))), 1e-300)
+
+        def rms(a: np.ndarray) -> float:
+            return float(np.sqrt(np.mean(a**2)) / scale)
+
+        return {"programming_rmse_rel": rms(self.config.ideal_currents_A - target),
+                "wires_and_cells_rmse_rel": rms(self.currents_A - self.config.ideal_currents_A),
+                "total_rmse_rel": rms(self.currents_A - target)}
+
     def summary(self) -> dict[str, Any]:
         """The JSON-ready summary: the array, the errors, the reference check, engine and times."""
         config = self.config
@@ -310,6 +351,8 @@ class CrossbarReadResult:
             "g_min_S": float(g.min()), "g_max_S": float(g.max()),
             "v_in_min_V": float(np.nanmin(word)), "v_in_max_V": float(np.nanmax(word)),
             **self.errors(),
+            "seed": config.seed, "population": config.population.to_dict(), "cells": config.drawn.counts(),
+            "error_vs_targets": self.error_split(),
             "engine": {"backend": self.engine, "version": self.engine_version},
             "t_generate_s": self.t_generate_s, "t_simulate_s": self.t_simulate_s, "t_parse_s": self.t_parse_s,
             "netlists": [self.netlist_name],
@@ -338,7 +381,13 @@ class CrossbarReadResult:
         )
         if self.reference_A is not None:
             frame["i_reference_A"] = self.reference_A
-        return {"currents": frame}
+        frame["i_target_A"] = self.config.target_currents_A
+        drawn = self.config.drawn
+        r, c = np.indices(drawn.g_target_S.shape)
+        cells = pd.DataFrame({"row": r.ravel(), "col": c.ravel(), "g_target_S": drawn.g_target_S.ravel(),
+                              "g_programmed_S": drawn.g_programmed_S.ravel(),
+                              "stuck": np.array(STUCK_CODES)[drawn.stuck.ravel()], "nu": drawn.nu.ravel()})
+        return {"currents": frame, "cells": cells}
 
 
 def build_netlist(config: CrossbarReadConfig) -> tuple[Netlist, CrossbarNodes]:

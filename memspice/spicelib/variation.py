@@ -1,0 +1,214 @@
+"""Device populations: programming noise, stuck and dead cells, drift — drawn per cell, seeded.
+
+A real array is a population of devices. :class:`PopulationConfig` (part of an array study's
+config) says how the conductances a study asks for (the targets) become the ones the netlist
+holds: programming noise from a named preset (:data:`PRESETS`), then stuck-ON, stuck-OFF and
+dead (open) cells, then optionally conductance drift to a read time. :meth:`PopulationConfig.draw`
+does it with a generator seeded from the study's seed, so the same seed gives the same
+population (and byte-identical netlists) and a different seed a different one.
+
+Programming-noise presets (σ in S unless said otherwise; ``g`` the target conductance):
+
+* ``lognormal:SIGMA`` — G = G_target·exp(N(0, σ²)) (multiplicative; seed 000 of the project notes);
+* ``pcm-like`` — additive Gaussian with σ = (0.26348 + 1.9650·g/G_max − 1.1731·(g/G_max)²) µS,
+  G_max = 25 µS (Nandakumar et al., ICECS 2019, the PCM model of IBM's aihwkit); negative
+  draws clamp to 0 as in aihwkit (here to :data:`G_OPEN_S`, a SPICE resistor must be finite);
+* ``rram-milo`` — additive Gaussian with σ = max(−0.009107·G/µS + 4.782, 0) µS, fitted over
+  50–225 µS (the RRAM programming-error model of Sandia's CrossSim); outside that range σ
+  is taken at the nearest end.
+
+Drift (``drift_time_s``): G(t) = G(t0)·(t/t0)^(−ν), t0 = 20 s, ν per cell ~ |N(μ_ν, σ_ν²)| with
+the pcm-like fit μ_ν = clamp(−0.0155·ln(g/G_max) + 0.0244, 0.049, 0.1) and
+σ_ν = clamp(−0.0125·ln(g/G_max) − 0.0059, 0.008, 0.045) (aihwkit), or a fixed ``drift_nu``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from memspice.config import ConfigBase, ConfigError, setting
+
+MICROSIEMENS = 1e-6
+#: The conductance of a dead (open) cell and the floor of additive noise (S): 1 pS, 1 TΩ.
+G_OPEN_S = 1e-12
+#: Reference time of the drift law (s).
+DRIFT_T0_S = 20.0
+#: G_max of the pcm-like fit (S).
+PCM_G_MAX_S = 25e-6
+#: Conductance range of the rram-milo fit (S).
+MILO_RANGE_S = (50e-6, 225e-6)
+#: Stream of the study seed the population draws from (the study's own random pattern uses the seed alone).
+POPULATION_STREAM = 0x706F70
+
+#: Codes of the ``stuck`` column: a working cell, stuck at the ON or OFF conductance, dead (open).
+STUCK_CODES = ("ok", "on", "off", "dead")
+
+
+def pcm_sigma_S(g_target_S: np.ndarray) -> np.ndarray:
+    """σ of the pcm-like programming noise (S) at each target conductance (S)."""
+    g = np.asarray(g_target_S, dtype=float) / PCM_G_MAX_S
+    return (0.26348 + 1.9650 * g - 1.1731 * g**2) * MICROSIEMENS
+
+
+def milo_sigma_S(g_target_S: np.ndarray) -> np.ndarray:
+    """σ of the rram-milo programming noise (S); targets outside 50–225 µS take the nearest end."""
+    g_uS = np.clip(np.asarray(g_target_S, dtype=float), *MILO_RANGE_S) / MICROSIEMENS
+    return np.maximum(-0.009107 * g_uS + 4.782, 0.0) * MICROSIEMENS
+
+
+def pcm_drift_nu_mean(g_target_S: np.ndarray) -> np.ndarray:
+    """Mean drift exponent ν of the pcm-like fit at each target conductance."""
+    g = np.maximum(np.abs(np.asarray(g_target_S, dtype=float)) / PCM_G_MAX_S, 1e-12)
+    return np.clip(-0.0155 * np.log(g) + 0.0244, 0.049, 0.1)
+
+
+def pcm_drift_nu_std(g_target_S: np.ndarray) -> np.ndarray:
+    """Standard deviation of ν of the pcm-like fit at each target conductance."""
+    g = np.maximum(np.abs(np.asarray(g_target_S, dtype=float)) / PCM_G_MAX_S, 1e-12)
+    return np.clip(-0.0125 * np.log(g) - 0.0059, 0.008, 0.045)
+
+
+def drifted(g_S: np.ndarray, nu: np.ndarray, t_s: float, t0_s: float = DRIFT_T0_S) -> np.ndarray:
+    """G(t) = G(t0)·(t/t0)^(−ν); unchanged for t ≤ t0."""
+    return np.asarray(g_S, dtype=float) * (max(t_s, t0_s) / t0_s) ** (-np.asarray(nu, dtype=float))
+
+
+@dataclass(frozen=True)
+class NoisePreset:
+    """A programming-noise model: ``draw(g_target_S, rng, parameter)`` -> programmed conductances."""
+
+    name: str
+    citation: str
+    doc: str
+    draw: Callable[[np.ndarray, np.random.Generator, float], np.ndarray]
+    takes_parameter: bool = False
+
+
+def _lognormal(g: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    return g * np.exp(sigma * rng.standard_normal(g.shape))
+
+
+def _additive(sigma_of: Callable[[np.ndarray], np.ndarray]):
+    def draw(g: np.ndarray, rng: np.random.Generator, _parameter: float) -> np.ndarray:
+        return np.maximum(g + sigma_of(g) * rng.standard_normal(g.shape), G_OPEN_S)
+
+    return draw
+
+
+def _none(g: np.ndarray, rng: np.random.Generator, _parameter: float) -> np.ndarray:
+    return g.copy()
+
+
+PRESETS: dict[str, NoisePreset] = {
+    preset.name: preset for preset in (
+        NoisePreset("none", "", "every cell at its target", _none),
+        NoisePreset("lognormal", "project notes, seed 000", "G = G_target·exp(N(0, σ²)); lognormal:SIGMA",
+                    _lognormal, takes_parameter=True),
+        NoisePreset("pcm-like", "Nandakumar et al., ICECS 2019 (IBM aihwkit PCMLikeNoiseModel)",
+                    "additive, σ = 0.26348 + 1.9650 g − 1.1731 g² µS, g = G/25 µS", _additive(pcm_sigma_S)),
+        NoisePreset("rram-milo", "Sandia CrossSim (RRAM programming error, Milo et al.)",
+                    "additive, σ = max(−0.009107 G/µS + 4.782, 0) µS over 50–225 µS", _additive(milo_sigma_S)),
+    )
+}
+
+
+def parse_programming(text: str) -> tuple[NoisePreset, float]:
+    """``"lognormal:0.1"`` -> (the preset, 0.1); ``"pcm-like"`` -> (the preset, nan). ValueError
+    with the allowed forms otherwise."""
+    name, _, value = text.strip().partition(":")
+    preset = PRESETS.get(name.strip().lower())
+    if preset is None:
+        raise ValueError(f"one of {', '.join(p.name + (':SIGMA' if p.takes_parameter else '') for p in PRESETS.values())}")
+    if preset.takes_parameter:
+        try:
+            sigma = float(value)
+        except ValueError:
+            raise ValueError(f"{preset.name}:SIGMA with SIGMA a number in [0, 3], e.g. {preset.name}:0.1") from None
+        if not (math.isfinite(sigma) and 0.0 <= sigma <= 3.0):
+            raise ValueError(f"{preset.name}:SIGMA with SIGMA in [0, 3]")
+        return preset, sigma
+    if value:
+        raise ValueError(f"{preset.name} without a parameter")
+    return preset, math.nan
+
+
+@dataclass(frozen=True)
+class Population:
+    """The drawn population of an array: targets, programmed conductances (S), stuck codes
+    (indices into :data:`STUCK_CODES`) and drift exponents (0 without drift), each ``(rows, cols)``."""
+
+    g_target_S: np.ndarray
+    g_programmed_S: np.ndarray
+    stuck: np.ndarray
+    nu: np.ndarray
+
+    def counts(self) -> dict[str, int]:
+        """How many cells have each stuck code."""
+        return {code: int((self.stuck == k).sum()) for k, code in enumerate(STUCK_CODES)}
+
+
+@dataclass(frozen=True)
+class PopulationConfig(ConfigBase):
+    """How target conductances become the conductances of a real array (see the module docstring)."""
+
+    programming: str = setting(
+        "none", cli="variation",
+        doc="programming noise: none, lognormal:SIGMA (e.g. lognormal:0.1), pcm-like, rram-milo",
+    )
+    stuck_on: float = setting(0.0, low=0.0, high=1.0, cli="stuck-on", doc="fraction of cells stuck at the ON conductance")
+    stuck_off: float = setting(0.0, low=0.0, high=1.0, cli="stuck-off",
+                               doc="fraction of cells stuck at the OFF conductance")
+    dead: float = setting(0.0, low=0.0, high=1.0, cli="dead", doc="fraction of dead (open, 1 pS) cells")
+    drift_time_s: float | None = setting(
+        None, unit="s", low=DRIFT_T0_S, high=1e10, cli="drift-time",
+        doc="read the array this long after programming: G(t) = G(t0)(t/t0)^-nu, t0 = 20 s (default: no drift)",
+    )
+    drift_nu: float | None = setting(
+        None, low=0.0, high=1.0, cli="drift-nu",
+        doc="drift exponent of every cell (default with --drift-time: the pcm-like per-cell fit)",
+    )
+
+    def check(self) -> None:
+        try:
+            parse_programming(self.programming)
+        except ValueError as error:
+            raise ConfigError("programming", self.programming, str(error)) from None
+        if self.stuck_on + self.stuck_off + self.dead > 1.0:
+            raise ConfigError("stuck_on", self.stuck_on, f"at most {1 - self.stuck_off - self.dead:g} "
+                              "(stuck-on + stuck-off + dead ≤ 1)")
+        if self.drift_nu is not None and self.drift_time_s is None:
+            raise ConfigError("drift_nu", self.drift_nu, "unset without drift_time_s", reason="has no drift to set")
+
+    @property
+    def is_ideal(self) -> bool:
+        """True when every cell is at its target (nothing drawn)."""
+        return (parse_programming(self.programming)[0].name == "none" and not (self.stuck_on or self.stuck_off or self.dead)
+                and self.drift_time_s is None)
+
+    def draw(self, g_target_S: np.ndarray, seed: int, *, g_on_S: float, g_off_S: float) -> Population:
+        """The population of an array with these targets: programming noise, then stuck and dead
+        cells (``g_on_S`` / ``g_off_S`` / :data:`G_OPEN_S`), then drift. Deterministic in ``seed``."""
+        target = np.array(g_target_S, dtype=float)
+        rng = np.random.default_rng((int(seed), POPULATION_STREAM))
+        preset, parameter = parse_programming(self.programming)
+        programmed = preset.draw(target, rng, parameter)
+        u = rng.random(target.shape)
+        edges = np.cumsum([self.stuck_on, self.stuck_off, self.dead])
+        stuck = np.where(u < edges[0], 1, np.where(u < edges[1], 2, np.where(u < edges[2], 3, 0))).astype(np.int8)
+        programmed = np.choose(stuck, [programmed, np.full_like(target, g_on_S), np.full_like(target, g_off_S),
+                                       np.full_like(target, G_OPEN_S)])
+        nu = np.zeros_like(target)
+        if self.drift_time_s is not None:
+            if self.drift_nu is not None:
+                nu = np.full_like(target, self.drift_nu)
+            else:
+                nu = np.abs(pcm_drift_nu_mean(target) + pcm_drift_nu_std(target) * rng.standard_normal(target.shape))
+            nu = np.where(stuck == 0, nu, 0.0)
+            programmed = drifted(programmed, nu, self.drift_time_s)
+        for array in (target, programmed, stuck, nu):
+            array.flags.writeable = False
+        return Population(target, programmed, stuck, nu)

@@ -1,0 +1,131 @@
+"""Device populations (issue 15): the presets' published σ(G) points, drawn populations read
+back from real simulations, stuck-cell counts, and seeded reproducibility."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from memspice.cli import main
+from memspice.engine.options import RunOptions
+from memspice.spicelib.variation import (
+    PopulationConfig,
+    drifted,
+    milo_sigma_S,
+    pcm_drift_nu_mean,
+    pcm_sigma_S,
+)
+from memspice.studies.crossbar_read import CrossbarReadConfig, build_netlist, run_crossbar_read
+
+G0_S = 50e-6
+V_READ_V = 0.2
+
+
+@pytest.mark.parametrize(("sigma_of", "g_S", "sigma_uS"), [
+    # Nandakumar et al. (ICECS 2019) as in aihwkit: g = G / 25 µS at 0, 0.5, 1.
+    (pcm_sigma_S, 0.0, 0.2635), (pcm_sigma_S, 12.5e-6, 0.9527), (pcm_sigma_S, 25e-6, 1.0554),
+    # CrossSim's RRAM (Milo) fit at 50, 100, 225 µS.
+    (milo_sigma_S, 50e-6, 4.327), (milo_sigma_S, 100e-6, 3.872), (milo_sigma_S, 225e-6, 2.733),
+])
+def test_preset_sigma_matches_the_published_points(sigma_of, g_S: float, sigma_uS: float) -> None:
+    assert float(sigma_of(np.array([g_S]))[0]) / 1e-6 == pytest.approx(sigma_uS, rel=1e-3)
+
+
+def test_pcm_drift_exponent_and_the_drift_law() -> None:
+    # μ_ν = clamp(−0.0155 ln g + 0.0244, 0.049, 0.1): the floor at g = 1, the formula at g = 0.01, the ceiling below.
+    assert pcm_drift_nu_mean(np.array([25e-6]))[0] == pytest.approx(0.049)
+    assert pcm_drift_nu_mean(np.array([0.25e-6]))[0] == pytest.approx(-0.0155 * math.log(0.01) + 0.0244)
+    assert pcm_drift_nu_mean(np.array([1e-12]))[0] == pytest.approx(0.1)
+    assert drifted(np.array([1e-5]), np.array([0.05]), 200.0)[0] == pytest.approx(1e-5 * 10 ** -0.05)
+
+
+def _read_back_rows(config: CrossbarReadConfig, rows: range) -> np.ndarray:
+    """Per-cell conductances of ``rows`` from real simulations: one word line at V_read at a time,
+    every other at 0 V, ideal wires; column j's sink current / V_read is G_kj."""
+    out = []
+    for k in rows:
+        inputs = np.zeros(config.shape[0])
+        inputs[k] = V_READ_V
+        result = run_crossbar_read(config.with_overrides({"inputs_V": tuple(inputs)}), options=RunOptions(engine="shared"))
+        out.append(result.currents_A / V_READ_V)
+    return np.array(out)
+
+
+def _cv_standard_error(sigma: float, n: int, replicates: int = 400) -> float:
+    """Standard error of the sample coefficient of variation of n lognormal draws, by an
+    independent Monte Carlo (its own generator, not the population code)."""
+    draws = np.exp(sigma * np.random.default_rng(12345).standard_normal((replicates, n)))
+    cvs = draws.std(axis=1, ddof=1) / draws.mean(axis=1)
+    return float(cvs.std(ddof=1))
+
+
+@pytest.mark.parametrize("sigma", [0.1, 0.3])
+def test_a_lognormal_population_reads_back_with_its_median_and_spread(sigma: float) -> None:
+    config = CrossbarReadConfig(rows=64, cols=64, pattern="worst", g_on_S=G0_S, g_off_S=1e-6, seed=7,
+                                population=PopulationConfig(programming=f"lognormal:{sigma}"))
+    g = _read_back_rows(config, range(64)).ravel()
+    np.testing.assert_allclose(g, config.conductance_matrix_S.ravel(), rtol=1e-6)  # the simulator saw the draw
+    n = g.size
+    log_median_se = math.sqrt(math.pi / 2) * sigma / math.sqrt(n)
+    assert abs(math.log(np.median(g) / G0_S)) < 3 * log_median_se
+    cv = g.std(ddof=1) / g.mean()
+    assert abs(cv - math.sqrt(math.exp(sigma**2) - 1)) < 3 * _cv_standard_error(sigma, n)
+
+
+@pytest.mark.parametrize("fraction", [0.01, 0.05])
+def test_stuck_counts_are_binomial_and_stuck_on_cells_read_at_g_on(fraction: float) -> None:
+    population = PopulationConfig(stuck_on=fraction, stuck_off=fraction)
+    config = CrossbarReadConfig(rows=64, cols=64, pattern="worst", g_on_S=G0_S, g_off_S=1e-6, seed=11,
+                                population=population)
+    counts = config.drawn.counts()
+    sd = math.sqrt(4096 * fraction * (1 - fraction))
+    assert abs(counts["on"] - 4096 * fraction) < 3 * sd and abs(counts["off"] - 4096 * fraction) < 3 * sd
+    # The first rows holding a stuck-OFF cell (targets are all ON: stuck-ON cells read the same).
+    stuck = config.drawn.stuck
+    row = next(k for k in range(64) if (stuck[k] == 2).any())
+    g = _read_back_rows(config, range(row, row + 1))[0]
+    np.testing.assert_allclose(g[stuck[row] == 2], 1e-6, rtol=1e-6)
+    np.testing.assert_allclose(g[stuck[row] == 0], G0_S, rtol=1e-6)
+
+
+def test_stuck_on_cells_in_an_off_array_read_at_g_on() -> None:
+    config = CrossbarReadConfig(rows=8, cols=64, conductance_S=tuple(tuple(1e-6 if (r + c) % 2 else G0_S
+                                                                           for c in range(64)) for r in range(8)),
+                                seed=2, population=PopulationConfig(stuck_on=0.05))
+    stuck = config.drawn.stuck
+    row = next(k for k in range(8) if ((stuck[k] == 1) & (config.target_conductance_S[k] == 1e-6)).any())
+    g = _read_back_rows(config, range(row, row + 1))[0]
+    mask = (stuck[row] == 1) & (config.target_conductance_S[row] == 1e-6)
+    np.testing.assert_allclose(g[mask], G0_S, rtol=1e-6)  # the matrix's largest conductance
+
+
+def test_same_seed_same_netlist_other_seed_other_draw() -> None:
+    def text(seed: int) -> str:
+        config = CrossbarReadConfig(rows=16, cols=16, seed=seed, population=PopulationConfig(
+            programming="lognormal:0.2", stuck_on=0.05, dead=0.02))
+        return build_netlist(config)[0].render()
+
+    assert text(4) == text(4)
+    assert text(4) != text(5)
+
+
+def test_the_cli_takes_the_population_and_reports_it(tmp_path, capsys) -> None:
+    import json
+
+    import pandas as pd
+
+    out = tmp_path / "pop"
+    assert main(["crossbar-read", "--rows", "16", "--cols", "16", "--variation", "pcm-like", "--stuck-off", "0.1",
+                 "--seed", "3", "--r-word", "1", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["population"]["programming"] == "pcm-like"
+    cells = pd.read_csv(out / "cells.csv")
+    assert list(cells.columns) == ["row", "col", "g_target_S", "g_programmed_S", "stuck", "nu"]
+    assert (cells.stuck == "off").sum() == summary["cells"]["off"] > 0
+    split = summary["error_vs_targets"]
+    assert split["programming_rmse_rel"] > 0 and split["wires_and_cells_rmse_rel"] > 0
+    assert main(["crossbar-read", "--rows", "4", "--cols", "4", "--variation", "lognormal:x",
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "--variation='lognormal:x' is not allowed; allowed: lognormal:SIGMA" in capsys.readouterr().err
