@@ -189,6 +189,15 @@ class PopulationConfig(ConfigBase):
         return (parse_programming(self.programming)[0].name == "none" and not (self.stuck_on or self.stuck_off or self.dead)
                 and self.drift_time_s is None)
 
+    def describe(self) -> str:
+        """One line for titles, e.g. ``lognormal:0.2, 2% stuck-off``."""
+        parts = [self.programming] if self.programming != "none" else []
+        parts += [f"{100 * value:g}% {name}" for name, value in (("stuck-on", self.stuck_on),
+                                                                 ("stuck-off", self.stuck_off), ("dead", self.dead)) if value]
+        if self.drift_time_s is not None:
+            parts.append(f"drift to {self.drift_time_s:g} s")
+        return ", ".join(parts) or "ideal"
+
     def draw(self, g_target_S: np.ndarray, seed: int, *, g_on_S: float, g_off_S: float) -> Population:
         """The population of an array with these targets: programming noise, then stuck and dead
         cells (``g_on_S`` / ``g_off_S`` / :data:`G_OPEN_S`), then drift. Deterministic in ``seed``."""

@@ -478,6 +478,8 @@ def write_crossbar_read_report(result: CrossbarReadResult, out_dir: Path) -> dic
     read = "read" if selected is None else f"{config.scheme} read of cell {selected[0]},{selected[1]}"
     title = (f"{rows}×{cols} {config.cell} {read}, r_word = {config.r_word_ohm:g} Ω, r_bit = {config.r_bit_ohm:g} Ω, "
              f"pattern {config.pattern_name} ({result.engine})")
+    if not config.population.is_ideal:
+        title += f"\npopulation: {config.population.describe()}, seed {config.seed}"
     return write_report(
         out_dir,
         texts={result.netlist_name: result.netlist_text},
@@ -485,7 +487,10 @@ def write_crossbar_read_report(result: CrossbarReadResult, out_dir: Path) -> dic
         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
         figures={"crossbar_read.png": lambda path: plot_crossbar_read(
             result.cell_voltages_V, config.ideal_currents_A, result.currents_A, path, title=title,
-            ideal_label="ideal Gᵀ·V" if selected is None else "ideal (0 Ω wires, storage G)")},
+            ideal_label="ideal Gᵀ·V" if selected is None else "ideal (0 Ω wires, storage G)",
+            **({} if config.population.is_ideal else {
+                "target_A": config.target_currents_A,
+                "conductances_S": (config.drawn.g_target_S, config.drawn.g_programmed_S)}))},
         summary=result.summary(),
     )
 

@@ -34,6 +34,7 @@ from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.flows.grid import Grid, GridPoint
 from memspice.engine.budget import RunCost
+from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, get_study, register_study
 from memspice.studies.report import run_is_complete, write_report
 
@@ -66,6 +67,11 @@ class ReadMarginConfig(ConfigBase):
                           doc="unselected lines at V/2 (v2), at V/3 and 2V/3 (v3), or open (float)")
     r_wire_ohm: float = setting(1.0, unit="Ω", low=0.0, high=1e6, cli="r-wire",
                                 doc="segment resistance of every word- and bit-line segment")
+    population: PopulationConfig = setting(
+        default_factory=PopulationConfig,
+        doc="device population of every array (the ON and OFF reads of a size share one draw)",
+    )
+    seed: int = setting(0, low=0, high=10**9, doc="seed of the device population")
 
     def check(self) -> None:
         for name in ("sizes", "cells"):
@@ -96,7 +102,7 @@ class ReadMarginConfig(ConfigBase):
         return _reader().Config(
             rows=size, cols=size, pattern="worst", g_on_S=self.g_on_S, g_off_S=self.g_off_S, v_read_V=self.v_read_V,
             r_word_ohm=self.r_wire_ohm, r_bit_ohm=self.r_wire_ohm, cell=cell, scheme=self.scheme,
-            selected=(0, size - 1), selected_state=selected_state,
+            selected=(0, size - 1), selected_state=selected_state, population=self.population, seed=self.seed,
         )
 
 
@@ -142,6 +148,7 @@ class ReadMarginResult:
             "sizes": sorted(config.sizes), "cells": list(config.cells), "g_on_S": config.g_on_S,
             "g_off_S": config.g_off_S, "v_read_V": config.v_read_V, "scheme": config.scheme,
             "r_wire_ohm": config.r_wire_ohm, "selected_cell": SELECTED_CELL,
+            "seed": config.seed, "population": config.population.to_dict(),
             "margin_definition": "(I_on - I_off) / I_on of the selected bit line's sink current",
             "margins": {cell: {str(size): margin for size, margin in by_size.items()}
                         for cell, by_size in self.margins.items()},

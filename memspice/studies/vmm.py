@@ -88,6 +88,7 @@ from memspice.engine.options import RunOptions
 from memspice.errors import NetlistError, ParameterError
 from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
 from memspice.engine.budget import RunCost, array_cost
+from memspice.spicelib.variation import Population, PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import write_report
 
@@ -155,6 +156,11 @@ class VmmConfig(ConfigBase):
         None, unit="units of X", low=0.0, low_open=True, high=1e12,
         doc="input full scale x_fs; default 2**B - 1 when every input is an integer in that range, else max(X)",
     )
+    population: PopulationConfig = setting(
+        default_factory=PopulationConfig,
+        doc="device population: programming noise, stuck and dead cells, drift of the mapped conductances",
+    )
+    seed: int = setting(0, low=0, high=10**9, doc="seed of the device population")
     differential: bool = setting(
         True, doc="G+/G- column pairs subtracted by a difference amplifier (else one column per output "
                   "against a reference column at the mid conductance)",
@@ -338,6 +344,8 @@ class VmmResult:
             "g_max_S": config.g_max_S, "v_read_V": config.v_read_V, "input_full_scale": config.input_full_scale,
             "full_scale": config.full_scale, "adc_full_scale_V": config.adc_full_scale_V,
             "adc_lsb_units": config.lsb_units, **self.feedback,
+            "seed": config.seed, "population": config.population.to_dict(),
+            "cells": drawn_conductances(config).counts(),
             "errors": self.errors(), "exact": bool(np.array_equal(self.digital, self.ideal)),
             "energy_per_mac_J": self.energy_per_mac_J, "energy_per_vector_J": self.energy_groups_J,
             "energy_scope": "∫V·I of every source and op-amp output (memspice.analysis.energy); no op-amp supply power",
@@ -475,9 +483,17 @@ def _difference(config: VmmConfig, readout: ReadoutNodes, waveforms: Waveforms, 
 
 def _netlist(config: VmmConfig, vector: int) -> tuple[Netlist, CrossbarNodes, ReadoutNodes, np.ndarray]:
     """:func:`build_netlist` for input vector ``vector`` (0-based) of ``config``."""
-    g, _, _, delta = column_conductances(config)
+    _, _, _, delta = column_conductances(config)
     _, feedback = volts_per_unit(config, delta)
-    return build_netlist(config, encode(config, config.input_matrix[vector]), g, feedback)
+    return build_netlist(config, encode(config, config.input_matrix[vector]), drawn_conductances(config).g_programmed_S,
+                         feedback)
+
+
+def drawn_conductances(config: VmmConfig) -> Population:
+    """The mapped conductances (:func:`column_conductances`) as programmed: through the device
+    population, seeded by ``seed``; stuck cells at g_max / g_min."""
+    g = column_conductances(config)[0]
+    return config.population.draw(g, config.seed, g_on_S=config.g_max_S, g_off_S=config.g_min_S)
 
 
 def plan(config: VmmConfig) -> list[Job]:
