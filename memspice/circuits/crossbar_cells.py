@@ -160,11 +160,16 @@ class MemristorCells:
         ``(rows, cols)`` initial states, inside the range of the model's initial-state parameter.
     values:
         Parameter overrides (resolved and range-checked here).
+    cell_values:
+        Numeric parameters that differ from cell to cell (a device population): name ->
+        ``(rows, cols)`` values, each inside the parameter's range; written on every instance
+        line (in VACASK as instance parameters of the Verilog-A twin).
     """
 
     model: MemristorModel
     state0: np.ndarray
     values: Mapping[str, ParamValue] = field(default_factory=dict)
+    cell_values: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, MemristorModel):
@@ -182,6 +187,22 @@ class MemristorCells:
         for extreme in (float(state.min()), float(state.max())):
             self.model.resolve({**self.values, self.model.state_initial: extreme})
         object.__setattr__(self, "state0", state)
+        per_cell = {}
+        for name, given in self.cell_values.items():
+            parameter = self.model.parameter(name)
+            if parameter.is_choice or name == self.model.state_initial:
+                raise ParameterError(f"{self.model.name}.{name} cannot vary per cell (a variant word or the initial state)")
+            array = _matrix(given, what=f"cell_values[{name!r}]", unit=parameter.unit or "-")
+            if array.shape != state.shape:
+                raise ParameterError(f"cell_values[{name!r}] has shape {array.shape}; the array is {state.shape}")
+            low, high = parameter.bounds
+            bad = (array < low) | (array > high)
+            if bad.any():
+                index = tuple(int(k) for k in np.argwhere(bad)[0])
+                raise ParameterError(f"cell_values[{name!r}][{index[0]}, {index[1]}]={float(array[index])!r} is outside "
+                                     f"the range {parameter.range_text()} of {self.model.name}.{name}")
+            per_cell[name] = array
+        object.__setattr__(self, "cell_values", per_cell)
 
     @classmethod
     def from_conductance(cls, model: MemristorModel, conductance_S: object, *, v_read_V: float,
@@ -213,8 +234,10 @@ class MemristorCells:
         from memspice.spicelib.veriloga import osdi_model
 
         netlist.define(memristor_subcircuit(self.model, self.values))
-        netlist.define_osdi(osdi_model(self.model, self.values))
+        netlist.define_osdi(osdi_model(self.model, self.values, tuple(self.cell_values)))
 
     def elements(self, site: CellSite) -> list[InstanceArray]:
+        params = {self.model.state_initial: self.state0.ravel(),
+                  **{name: values.ravel() for name, values in self.cell_values.items()}}
         return [InstanceArray(site.names("c").ravel(), (site.word_nodes.ravel(), site.bit_nodes.ravel()),
-                              self.subcircuit, {self.model.state_initial: self.state0.ravel()})]
+                              self.subcircuit, params)]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -136,6 +136,47 @@ def parse_programming(text: str) -> tuple[NoisePreset, float]:
     return preset, math.nan
 
 
+#: Device-to-device spreads of a model parameter: name -> how a relative spread ``s`` draws p/p0.
+SPREADS: dict[str, str] = {
+    "normal": "p = p0·(1 + s·N(0, 1))",
+    "lognormal": "p = p0·exp(s·N(0, 1))",
+    "uniform": "p = p0·(1 + s·U(−1, 1))",
+}
+
+
+def parse_spread(text: str) -> tuple[str, float]:
+    """``"normal:0.05"`` -> ("normal", 0.05); ValueError naming the allowed forms otherwise."""
+    kind, _, value = str(text).strip().partition(":")
+    kind = kind.strip().lower()
+    try:
+        spread = float(value)
+    except ValueError:
+        spread = math.nan
+    if kind not in SPREADS or not (math.isfinite(spread) and 0.0 <= spread <= 3.0):
+        raise ValueError(f"KIND:SPREAD with KIND one of {', '.join(SPREADS)} and SPREAD in [0, 3], e.g. normal:0.05")
+    return kind, spread
+
+
+def draw_spread(nominal: float, text: str, shape: tuple[int, ...], rng: np.random.Generator, *,
+                low: float, high: float) -> np.ndarray:
+    """Per-cell values around ``nominal`` with the spread ``text``, truncated to ``[low, high]``:
+    draws outside are drawn again (up to 50 times, then clipped), so the distribution is the
+    spread's conditioned on the allowed range."""
+    kind, spread = parse_spread(text)
+
+    def sample(n: int) -> np.ndarray:
+        z = rng.standard_normal(n) if kind != "uniform" else rng.uniform(-1.0, 1.0, n)
+        return nominal * (np.exp(spread * z) if kind == "lognormal" else 1.0 + spread * z)
+
+    values = sample(int(np.prod(shape)))
+    for _ in range(50):
+        outside = (values < low) | (values > high)
+        if not outside.any():
+            break
+        values[outside] = sample(int(outside.sum()))
+    return np.clip(values, low, high).reshape(shape)
+
+
 @dataclass(frozen=True)
 class Population:
     """The drawn population of an array: targets, programmed conductances (S), stuck codes
@@ -171,6 +212,11 @@ class PopulationConfig(ConfigBase):
         None, low=0.0, high=1.0, cli="drift-nu",
         doc="drift exponent of every cell (default with --drift-time: the pcm-like per-cell fit)",
     )
+    parameters: Mapping[str, Any] = setting(
+        default_factory=dict, cli="vary",
+        doc="device-to-device spread of a memristor model parameter, NAME=KIND:SPREAD with KIND normal, "
+            "lognormal or uniform and SPREAD relative (e.g. roff=lognormal:0.1, v_off=normal:0.05)",
+    )
 
     def check(self) -> None:
         try:
@@ -182,12 +228,59 @@ class PopulationConfig(ConfigBase):
                               "(stuck-on + stuck-off + dead ≤ 1)")
         if self.drift_nu is not None and self.drift_time_s is None:
             raise ConfigError("drift_nu", self.drift_nu, "unset without drift_time_s", reason="has no drift to set")
+        for name, text in self.parameters.items():
+            try:
+                parse_spread(text)
+            except ValueError as error:
+                raise ConfigError(f"parameters.{name}", text, str(error)) from None
+
+    def refuse_conductance_variation(self, cells: str) -> None:
+        """ConfigError naming the first conductance-level setting given, for a study whose cells
+        are memristors (they vary through ``parameters``; ``cells`` says what they are)."""
+        for name in ("programming", "stuck_on", "stuck_off", "dead", "drift_time_s"):
+            value = getattr(self, name)
+            if value not in ("none", 0.0, None):
+                raise ConfigError(f"population.{name}", value, f"its default: the cells are {cells}; give a spread of a model "
+                                  "parameter instead (--vary NAME=KIND:SPREAD)",
+                                  reason="acts on programmed conductances")
+
+    def refuse_parameter_variation(self, cells: str) -> None:
+        """ConfigError for ``parameters`` given to a study whose cells are fixed conductances."""
+        if self.parameters:
+            name = sorted(self.parameters)[0]
+            raise ConfigError(f"population.parameters.{name}", self.parameters[name], f"unset: the cells are {cells}; "
+                              "use --variation / --stuck-on / --stuck-off / --dead",
+                              reason="varies a memristor model parameter")
+
+    @property
+    def varies_conductances(self) -> bool:
+        """True when the population acts on conductances (programming noise, stuck, dead, drift)."""
+        return (parse_programming(self.programming)[0].name != "none" or bool(self.stuck_on or self.stuck_off or self.dead)
+                or self.drift_time_s is not None)
+
+    def draw_parameters(self, model: Any, values: Mapping[str, Any], shape: tuple[int, int],
+                        seed: int) -> dict[str, np.ndarray]:
+        """Per-cell values of every varied parameter of ``model`` (a catalog memristor whose
+        resolved parameters are ``values``), truncated to each parameter's range. ConfigError
+        (path ``population.parameters.NAME``, as the owning study's check raises it) for a name
+        the model does not have or cannot vary."""
+        rng = np.random.default_rng((int(seed), POPULATION_STREAM, 1))
+        drawn = {}
+        for name in sorted(self.parameters):
+            names = [p.name for p in model.parameters if not p.is_choice and p.name != model.state_initial]
+            if name not in names:
+                raise ConfigError(f"population.parameters.{name}", self.parameters[name],
+                                  f"a numeric parameter of {model.name}: {', '.join(names)}",
+                                  reason=f"names no parameter of {model.name} that can vary per cell")
+            low, high = model.parameter(name).bounds
+            drawn[name] = draw_spread(float(values[name]), self.parameters[name], shape, rng, low=low, high=high)
+            drawn[name].flags.writeable = False
+        return drawn
 
     @property
     def is_ideal(self) -> bool:
         """True when every cell is at its target (nothing drawn)."""
-        return (parse_programming(self.programming)[0].name == "none" and not (self.stuck_on or self.stuck_off or self.dead)
-                and self.drift_time_s is None)
+        return not self.varies_conductances and not self.parameters
 
     def describe(self) -> str:
         """One line for titles, e.g. ``lognormal:0.2, 2% stuck-off``."""
@@ -196,6 +289,7 @@ class PopulationConfig(ConfigBase):
                                                                  ("stuck-off", self.stuck_off), ("dead", self.dead)) if value]
         if self.drift_time_s is not None:
             parts.append(f"drift to {self.drift_time_s:g} s")
+        parts += [f"{name} {text}" for name, text in sorted(self.parameters.items())]
         return ", ".join(parts) or "ideal"
 
     def draw(self, g_target_S: np.ndarray, seed: int, *, g_on_S: float, g_off_S: float) -> Population:

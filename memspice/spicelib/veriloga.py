@@ -58,8 +58,10 @@ def _range(parameter: Parameter) -> str:
     return f" from {left}{low}:{high}{right}"
 
 
-def render_module(model: MemristorModel, values: Mapping[str, ParamValue]) -> str:
-    """The Verilog-A module of ``model`` in the variant selected by ``values`` (defaults = ``values``)."""
+def render_module(model: MemristorModel, values: Mapping[str, ParamValue],
+                  instance_params: tuple[str, ...] = ()) -> str:
+    """The Verilog-A module of ``model`` in the variant selected by ``values`` (defaults = ``values``);
+    the initial state and ``instance_params`` are instance parameters (one value per cell)."""
     for parameter in model.parameters:
         if parameter.name.lower() in VERILOGA_KEYWORDS:
             raise ParameterError(f"model {model.name}: parameter {parameter.name!r} is a Verilog-A keyword; rename it")
@@ -93,7 +95,8 @@ def render_module(model: MemristorModel, values: Mapping[str, ParamValue]) -> st
         unit = f" [{parameter.unit}]" if parameter.unit else ""
         # The initial state is an instance parameter so that every cell of an array can start
         # elsewhere while sharing one model card.
-        attribute = '(* type="instance" *) ' if parameter.name == model.state_initial else ""
+        per_instance = parameter.name == model.state_initial or parameter.name in instance_params
+        attribute = '(* type="instance" *) ' if per_instance else ""
         lines.append(f"    {attribute}parameter real {parameter.name} = {default}{_range(parameter)};  // {parameter.doc}{unit}")
     lines += [
         "",
@@ -118,13 +121,16 @@ def render_module(model: MemristorModel, values: Mapping[str, ParamValue]) -> st
     return "\n".join(lines)
 
 
-def osdi_model(model: MemristorModel, values: Mapping[str, ParamValue]) -> OsdiModel:
-    """The Verilog-A twin of ``memristor_subcircuit(model, values)`` for VACASK netlists."""
+def osdi_model(model: MemristorModel, values: Mapping[str, ParamValue],
+               instance_params: tuple[str, ...] = ()) -> OsdiModel:
+    """The Verilog-A twin of ``memristor_subcircuit(model, values)`` for VACASK netlists; the
+    initial state and ``instance_params`` (e.g. parameters drawn per cell) are set per instance."""
     name = model.subcircuit_name(values)
+    extra = tuple(p for p in instance_params if p != model.state_initial)
     return OsdiModel(
         subcircuit=name,
         module=name,
-        va_source=render_module(model, values),
-        instance_params=(model.state_initial,),
+        va_source=render_module(model, values, extra),
+        instance_params=(model.state_initial, *extra),
         initial_conditions={STATE_NODE: model.state_initial},
     )

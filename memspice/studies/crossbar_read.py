@@ -145,6 +145,7 @@ class CrossbarReadConfig(ConfigBase):
                 if getattr(self, name) is None:
                     raise ConfigError(name, None, f"a whole number in [1, {MAX_LINES}] (or give a conductance matrix)",
                                       reason="is required")
+        self.population.refuse_parameter_variation("fixed conductances")
         rows, cols = self.shape
         single = self.scheme != "parallel"
         if self.inputs_V is not None:

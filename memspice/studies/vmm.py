@@ -194,6 +194,7 @@ class VmmConfig(ConfigBase):
         super().__post_init__()
 
     def check(self) -> None:
+        self.population.refuse_parameter_variation("conductances mapped from the weights")
         if self.encoding == "pwm" and self.readout != "integrator":
             raise ConfigError("readout", self.readout, "integrator with encoding pwm",
                               reason="cannot read pulse-width inputs (a pulse width is read as charge)")

@@ -59,6 +59,7 @@ from memspice.netlist import Netlist, Tran
 from memspice.spicelib.catalog import MemristorModel, get_model
 from memspice.spicelib.presets import default_params
 from memspice.engine.budget import RunCost, array_cost, transient_points
+from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import netlist_files, write_report
 
@@ -114,6 +115,10 @@ class WriteSchemeConfig(ConfigBase):
         0.5, low=0.0, low_open=True, high=1e6, unit="model state",
         doc="|Δstate| a selected cell must reach to count as switched",
     )
+    population: PopulationConfig = setting(
+        default_factory=PopulationConfig,
+        doc="device population: model parameters drawn per cell from --seed (--vary NAME=KIND:SPREAD)",
+    )
 
     def check(self) -> None:
         try:
@@ -134,6 +139,8 @@ class WriteSchemeConfig(ConfigBase):
             if not low <= value <= high:
                 raise ConfigError(name, value, f"{state.range_text()} (the state of {model.name})")
             model.resolve({**self.params, model.state_initial: value})
+        self.population.refuse_conductance_variation(f"{model.name} memristors")
+        self.cell_params  # draws (and so checks) the varied parameters
         pulse = self.pulse
         max_step = min(pulse.rise_s, pulse.width_s / 20)
         steps = self.stop_s / max_step
@@ -174,7 +181,12 @@ class WriteSchemeConfig(ConfigBase):
         return states
 
     def cells(self) -> MemristorCells:
-        return MemristorCells(self.catalog_model, self.initial_states(), self.params)
+        return MemristorCells(self.catalog_model, self.initial_states(), self.params, self.cell_params)
+
+    @functools.cached_property
+    def cell_params(self) -> dict[str, np.ndarray]:
+        """The model parameters drawn per cell by the population (name -> ``(rows, cols)``)."""
+        return self.population.draw_parameters(self.catalog_model, self.params, (self.rows, self.cols), self.seed)
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,7 @@ class WriteSchemeResult:
             "params": dict(config.params),
             "v_write_V": config.v_write_V, "pulse_width_s": config.pulse_width_s, "r_wire_ohm": config.r_wire_ohm,
             "pattern": config.pattern, "targets": [list(t) for t in config.targets],
+            "seed": config.seed, "population": config.population.to_dict(),
             "word_levels_V": [None if math.isnan(x) else float(x) for x in config.bias.word_levels_V],
             "bit_levels_V": [None if math.isnan(x) else float(x) for x in config.bias.bit_levels_V],
             "role_counts": config.bias.role_counts(),
@@ -260,6 +273,7 @@ class WriteSchemeResult:
             "row": r.ravel(), "col": c.ravel(), "role": self.roles.ravel().astype(str),
             "state_before": self.state_before.ravel(), "state_after": self.state_after.ravel(),
             "d_state": self.d_state.ravel(), "v_peak_V": self.v_peak_V.ravel(),
+            **{name: values.ravel() for name, values in self.config.cell_params.items()},
         })}
 
 
