@@ -125,15 +125,11 @@ class ScheduleRun:
     def time_s(self) -> np.ndarray:
         return self.waveforms.column("time_s")
 
-    def _at(self, column: str, t_s: float) -> float:
-        return float(np.interp(t_s, self.time_s, self.waveforms.column(column)))
-
     def bit_currents_A(self, phase: int) -> np.ndarray:
         """Current out of each bit line into its 0 V sink (A, positive for current flowing
         from the word lines into the sinks) at the middle of phase ``phase``'s flat top."""
         t = self.schedule.midpoint_s(phase)
-        currents = output_currents(self.nodes, self.waveforms, point=None)
-        return np.array([np.interp(t, self.time_s, currents[:, j]) for j in range(currents.shape[1])])
+        return _interpolate_rows(t, self.time_s, output_currents(self.nodes, self.waveforms, point=None))
 
     def read_row_conductance_S(self, phase: int) -> np.ndarray:
         """``(cols,)`` conductances of the row a :meth:`Phase.read` phase drives, from its
@@ -146,8 +142,7 @@ class ScheduleRun:
 
     def states_at(self, t_s: float) -> np.ndarray:
         """``(rows, cols)`` device states at time ``t_s`` (interpolated between time points)."""
-        return np.array([self._at(f"v({name})_V", t_s) for name in self.state_nodes.ravel()]).reshape(
-            self.state_nodes.shape)
+        return _interpolate_rows(t_s, self.time_s, self.waveforms.family(_voltage_columns(self.state_nodes)))
 
     def cell_voltages_V(self) -> np.ndarray:
         """``(time points, rows, cols)`` voltage across every cell (word minus bit side)."""
@@ -181,11 +176,27 @@ def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, 
     # `ngspice -b` runs a transient only with something to print: the first cells' states.
     netlist.print_vectors = [f"v({node})" for node in states.ravel()[:PRINTED_VECTORS]]
     waveforms = run(netlist, backend=options.engine, timeout_s=options.timeout_s, name=name)
-    after = np.array([waveforms.column(f"v({node})_V")[-1] for node in states.ravel()]).reshape(states.shape)
-    after = bench.clip_states(after)
+    after = bench.clip_states(waveforms.family(_voltage_columns(states), point=-1))
     return ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=waveforms.netlist_text, nodes=nodes,
                        state_nodes=states, waveforms=waveforms, states_before=cells.state0.copy(),
                        states_after=after, wall_time_s=time.perf_counter() - started)
+
+
+def _voltage_columns(nodes: np.ndarray) -> np.ndarray:
+    """``v(<node>)_V`` for every node of a grid of node names (same shape)."""
+    return np.char.add(np.char.add("v(", np.asarray(nodes).astype(str)), ")_V")
+
+
+def _interpolate_rows(t_s: float, time_s: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (shape ``(points, *S)``) linearly interpolated at ``t_s``: shape ``S``
+    (what ``np.interp`` gives per column, for all columns at once)."""
+    if t_s <= time_s[0]:
+        return values[0].copy()
+    if t_s >= time_s[-1]:
+        return values[-1].copy()
+    k = int(np.searchsorted(time_s, t_s, side="right"))  # time_s[k - 1] <= t_s < time_s[k]
+    slope = (values[k] - values[k - 1]) / (time_s[k] - time_s[k - 1])
+    return slope * (t_s - time_s[k - 1]) + values[k - 1]  # np.interp's own formula, bit for bit
 
 
 def pin_engine(options: RunOptions | None, ran: ScheduleRun) -> RunOptions:

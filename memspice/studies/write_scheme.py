@@ -294,15 +294,16 @@ def analyse(config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Wa
     started = time.perf_counter()
     (job,), (waveforms,) = jobs, outputs
     _, nodes, states = build_netlist(config)  # the node names (the job's netlist has the same)
-    data = np.stack([waveforms.column(f"v({name})_V") for name in states.ravel()], axis=-1)
+    state_columns = np.char.add(np.char.add("v(", states.astype(str)), ")_V")
+    state_before, state_after = waveforms.family(state_columns, point=0), waveforms.family(state_columns, point=-1)
     v_peak = np.abs(cell_voltages(nodes, waveforms, point=None)).max(axis=0)
     energy = float(sum(source_energies(waveforms, job.netlist).values()))
     modules = netlist_files(waveforms)
     t_simulate = waveforms.simulate_time_s if waveforms.simulate_time_s is not None else waveforms.wall_time_s
     return WriteSchemeResult(
         config=config, netlist_name=f"{job.name}{waveforms.netlist_suffix}", netlist_text=waveforms.netlist_text,
-        modules=types.MappingProxyType(modules), state_before=data[0].reshape(states.shape),
-        state_after=data[-1].reshape(states.shape), v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
+        modules=types.MappingProxyType(modules), state_before=state_before,
+        state_after=state_after, v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
         engine_version=waveforms.engine_version, t_simulate_s=float(t_simulate),
         t_total_s=waveforms.wall_time_s + time.perf_counter() - started,
     )
