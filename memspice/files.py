@@ -16,9 +16,10 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # a CSV writer needs a DataFrame; importing this module needs no pandas
+    import pandas as pd
 
 _TEMP_ATTEMPTS = 100
 

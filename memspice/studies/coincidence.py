@@ -40,10 +40,9 @@ import types
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.crossbar_readers import bit_voltages, word_voltages
 from memspice.circuits.line_schedule import Phase, Schedule
@@ -53,6 +52,9 @@ from memspice.errors import ParameterError
 from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, run_schedule
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 #: A cell counts a coincident pulse while |v| > COUNT_LEVEL·V_W (half way between V_W/2 and V_W).
 COUNT_LEVEL = 0.75
@@ -398,11 +400,15 @@ class CoincidenceResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``pulse_counts`` (measured signed counts, a ``row`` column then one per bit line) and ``cells``."""
+        import pandas as pd
+
         counts = pd.DataFrame(self.measured, columns=[f"col{j}" for j in range(self.config.shape[1])])
         counts.insert(0, "row", np.arange(self.config.shape[0]))
         return {"pulse_counts": counts, "cells": self.cells()}
 
     def cells(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows, cols = self.config.shape
         r, c = np.indices((rows, cols))
         x, delta = np.asarray(self.config.x), np.asarray(self.config.delta)

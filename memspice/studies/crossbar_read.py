@@ -33,10 +33,9 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.crossbar_readers import cell_voltages, output_currents
 from memspice.analysis.crossbar_reference import solve_crossbar
@@ -50,6 +49,9 @@ from memspice.engine.options import RunOptions
 from memspice.netlist import PRINTED_VECTORS, Netlist, Op, Tran
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 CELL_KINDS: tuple[str, ...] = ("0T1R", "1S1R", "1T1R")
 #: Data patterns offered when no conductance matrix is given (:mod:`memspice.circuits.patterns`).
@@ -330,6 +332,8 @@ class CrossbarReadResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``currents``: ``col, i_ideal_A, i_sim_A, rel_error[, i_reference_A]`` (rel_error of full scale)."""
+        import pandas as pd
+
         ideal = self.config.ideal_currents_A
         frame = pd.DataFrame(
             {"col": np.arange(ideal.size), "i_ideal_A": ideal, "i_sim_A": self.currents_A,

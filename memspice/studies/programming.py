@@ -32,10 +32,9 @@ import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.circuits.patterns import PATTERNS, pattern_values
@@ -46,6 +45,9 @@ from memspice.errors import ParameterError
 from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, pin_engine, run_schedule
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 METHODS: tuple[str, ...] = ("write-verify", "write-without-verify")
 #: Pulses per direction in the calibration trains (enough to cross the range of the default device).
@@ -388,11 +390,15 @@ class ProgramResult:
 
     def table(self) -> pd.DataFrame:
         """One row per method: pulses, error, energy, time."""
+        import pandas as pd
+
         return pd.DataFrame([m.summary(self.config.target_matrix_S, self.config.tolerance_S)  # type: ignore[arg-type]
                              for m in (self.verify, self.open_loop)])
 
     def cells(self) -> pd.DataFrame:
         """One row per cell: target, initial, and each method's final conductance and pulses."""
+        import pandas as pd
+
         config = self.config
         r, c = np.indices(config.shape)
         return pd.DataFrame({
@@ -441,6 +447,8 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
                  ) -> tuple[MethodResult, pd.DataFrame, dict[str, str]]:
     """Cell by cell: pulse, read, compare, repeat (see the module docstring). ``on_cell(label,
     wall_time_s)`` is called after each cell."""
+    import pandas as pd
+
     started = time.perf_counter()
     states = states0.copy()
     known = initial_S.copy()

@@ -56,10 +56,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.energy import group_energies, source_energies
 from memspice.analysis.readout import readout_voltages, sample_readout
@@ -89,6 +88,9 @@ from memspice.errors import NetlistError, ParameterError
 from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 ENCODINGS = ("amplitude", "pwm", "bitserial")
 READOUTS = ("tia", "integrator")
@@ -342,6 +344,8 @@ class VmmResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``results``: ``batch, output, ideal, analog, digital`` (units of W·X), one row per output and vector."""
+        import pandas as pd
+
         batch, outputs = self.ideal.shape
         return {"results": pd.DataFrame({
             "batch": np.repeat(np.arange(batch), outputs), "output": np.tile(np.arange(outputs), batch),

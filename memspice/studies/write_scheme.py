@@ -31,10 +31,9 @@ import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.crossbar_readers import cell_voltages
 from memspice.circuits.cells import state_nodes
@@ -60,6 +59,9 @@ from memspice.spicelib.catalog import MemristorModel, get_model
 from memspice.spicelib.presets import default_params
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 #: Largest number of word lines (and of bit lines) of the array.
 MAX_LINES = 256
@@ -254,6 +256,8 @@ class WriteSchemeResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``cells``: row, col, role, state_before, state_after, d_state, v_peak_V (one row per cell)."""
+        import pandas as pd
+
         r, c = np.indices((self.config.rows, self.config.cols))
         return {"cells": pd.DataFrame({
             "row": r.ravel(), "col": c.ravel(), "role": self.roles.ravel().astype(str),
