@@ -54,7 +54,7 @@ def combine(texts: Sequence[str]) -> CombinedNetlist:
     NetlistError
         when the netlists differ in anything but those instance lines (title apart), an
         instance line changes its nodes or master, or a control block holds other than one
-        ``op``/``tran`` analysis (and options, the same in all).
+        ``op``/``tran`` analysis (and options and saves, the same in all).
     """
     if not texts:
         raise NetlistError("combine() needs at least one VACASK netlist")
@@ -65,7 +65,8 @@ def combine(texts: Sequence[str]) -> CombinedNetlist:
     previous = body0
     for k, (body, options, analysis) in enumerate(parts[1:], start=1):
         if options != options0:
-            raise NetlistError(f"netlist {k} has other control options than netlist 0; they cannot share a run")
+            raise NetlistError(f"netlist {k} has other control options or saves than netlist 0; they cannot "
+                               "share a run")
         if len(body) != len(body0):
             raise NetlistError(f"netlist {k} has {len(body)} lines outside its control block, netlist 0 has "
                                f"{len(body0)}: not the same circuit")
@@ -88,10 +89,10 @@ def _split(text: str, k: int) -> tuple[list[str], list[str], str]:
         raise NetlistError(f"netlist {k} has no 'control' ... 'endc' block") from None
     control = lines[begin + 1:end]
     analyses = [line for line in control if _ANALYSIS_RE.match(line)]
-    if len(analyses) != 1 or len([line for line in control if line.strip()]) > 2 or any(
-            line.split()[0] not in ("analysis", "options") for line in control if line.strip()):
+    if len(analyses) != 1 or any(line.split()[0] not in ("analysis", "options", "save")
+                                 for line in control if line.strip()):
         raise NetlistError(f"netlist {k}: combine() takes control blocks of one op or tran analysis "
-                           f"(and options), not {control!r}")
+                           f"(and options and saves), not {control!r}")
     return lines[:begin], [line for line in control if line not in analyses], analyses[0]
 
 

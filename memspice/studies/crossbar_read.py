@@ -374,6 +374,10 @@ def build_netlist(config: CrossbarReadConfig) -> tuple[Netlist, CrossbarNodes]:
         netlist.print_vectors = [f"i({name})" for name in sinks[:PRINTED_VECTORS]]
     else:
         netlist.analysis = Op()
+    # What analyse() reads: the sink currents and both ends of every cell.
+    sinks = [name for pair in nodes.bit_sources for name in pair if name is not None]
+    netlist.saves = [*(f"v({node})" for grid in (nodes.word_nodes, nodes.bit_nodes) for node in grid.ravel().tolist()),
+                     *(f"i({name})" for name in dict.fromkeys(sinks))]
     return netlist, nodes
 
 
