@@ -71,6 +71,8 @@ def time_engine(engine: str, G: np.ndarray, V: np.ndarray, r_wire: float, refere
     nodes = add_crossbar(netlist, CrossbarConfig(size, size, r_word_ohm=r_wire, r_bit_ohm=r_wire),
                          FixedConductanceCells(G), inputs_V=V)
     netlist.analysis = Op()
+    # Only the sink currents are read: the simulator writes (and memspice parses) only those.
+    netlist.saves = [f"i({name})" for pair in nodes.bit_sources for name in pair if name is not None]
     text = netlist.render(dialect="vacask" if engine == "vacask" else "ngspice")
     generated = time.perf_counter()
     row = Row(size=size, engine=engine, unknowns=estimate_size(netlist)[0], generate_s=generated - started)

@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from memspice.errors import MemspiceError, ParameterError, SimulationError, Terminated
+from memspice.errors import (
+    MemspiceError,
+    ParameterError,
+    SimulationError,
+    Terminated,
+    clear_pending_interrupt,
+    interrupt,
+)
 
 _DESCRIPTION = """\
 memspice: memristive circuits on real SPICE simulators (ngspice, VACASK).
@@ -153,7 +160,11 @@ def _run_models(args: argparse.Namespace) -> int:
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
+    interrupt(Terminated)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    interrupt(KeyboardInterrupt)
 
 
 #: Exit statuses of an interrupted run: 128 + the signal's number, as shells report them.
@@ -173,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if _in_main_thread() else None
+    previous = None
+    if _in_main_thread():
+        previous = (signal.signal(signal.SIGTERM, _raise_terminated), signal.signal(signal.SIGINT, _raise_interrupted))
     try:
         return args.handler(args)
     except SimulationError as exc:
@@ -197,8 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               "run again with --debug for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
+        clear_pending_interrupt()
         if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
 
 
 def _show_traceback(debug: bool) -> None:

@@ -92,3 +92,26 @@ class RunInterrupted(BaseException):
 
 #: What stops a run from outside: Ctrl-C and SIGTERM.
 INTERRUPTS = (KeyboardInterrupt, Terminated)
+
+#: The interrupt the CLI's signal handler raised, kept until the program ends: Python drops an
+#: exception raised while it runs a finaliser ("Exception ignored in ..."), so a signal that
+#: lands there would be lost; :func:`raise_pending_interrupt` raises it again at the next step.
+_PENDING: list[type[BaseException]] = []
+
+
+def interrupt(kind: type[BaseException]) -> None:
+    """Raise ``kind`` (KeyboardInterrupt or Terminated) and remember it (signal handlers call this)."""
+    if not _PENDING:
+        _PENDING.append(kind)
+    raise kind()
+
+
+def raise_pending_interrupt() -> None:
+    """Raise the interrupt a signal handler raised earlier, if any (called between simulations)."""
+    if _PENDING:
+        raise _PENDING[0]()
+
+
+def clear_pending_interrupt() -> None:
+    """Forget a remembered interrupt (the CLI, once it has reported it)."""
+    _PENDING.clear()

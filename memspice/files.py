@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator
 
-if TYPE_CHECKING:  # pandas is imported by whoever builds the frame; the engine needs none of it
+if TYPE_CHECKING:  # a CSV writer needs a DataFrame; importing this module needs no pandas
     import pandas as pd
 
 _TEMP_ATTEMPTS = 100

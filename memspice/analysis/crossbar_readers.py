@@ -38,14 +38,13 @@ def cell_voltages(nodes: CrossbarNodes, waveforms: Waveforms, *, point: int | No
 
 
 def _node_voltages(waveforms: Waveforms, node_grid: np.ndarray, point: int | None) -> np.ndarray:
-    values = _columns(waveforms, [f"v({node})_V" for node in node_grid.ravel()], point)
-    return values.reshape(values.shape[:-1] + node_grid.shape)
+    return _family(waveforms, np.char.add(np.char.add("v(", node_grid.astype(str)), ")_V"), point)
 
 
 def _source_currents(waveforms: Waveforms, sources: tuple[tuple[str | None, str | None], ...],
                      point: int | None) -> np.ndarray:
     wanted = sorted({name for pair in sources for name in pair if name is not None})
-    values = _columns(waveforms, [f"i({name})_A" for name in wanted], point)
+    values = _family(waveforms, np.array([f"i({name})_A" for name in wanted], dtype=object), point)
     where = {name: k for k, name in enumerate(wanted)}
     total = np.zeros(values.shape[:-1] + (len(sources),))
     for line, pair in enumerate(sources):
@@ -55,12 +54,8 @@ def _source_currents(waveforms: Waveforms, sources: tuple[tuple[str | None, str 
     return total
 
 
-def _columns(waveforms: Waveforms, names: list[str], point: int | None) -> np.ndarray:
-    frame = waveforms.data
-    indices = frame.columns.get_indexer(names)
-    if (indices < 0).any():
-        missing = [name for name, index in zip(names, indices) if index < 0]
-        raise ColumnNotFoundError(f"{len(missing)} crossbar column(s) are not in this result, e.g. "
-                                  + ", ".join(missing[:5]) + " (was it simulated from this crossbar's netlist?)")
-    data = frame.to_numpy(dtype=np.float64, copy=False)
-    return data[:, indices] if point is None else data[point, indices]
+def _family(waveforms: Waveforms, names: np.ndarray, point: int | None) -> np.ndarray:
+    try:
+        return waveforms.family(names, point=point)
+    except ColumnNotFoundError as error:
+        raise ColumnNotFoundError(f"{error} (was it simulated from this crossbar's netlist?)") from None

@@ -70,12 +70,6 @@ def power_ports(netlist: Netlist) -> list[PowerPort]:
     return ports
 
 
-def _voltage(waveforms: Waveforms, node: str) -> np.ndarray:
-    if node == "0":
-        return np.zeros(len(waveforms.data))
-    return waveforms.column(f"v({node})_V")
-
-
 def source_energies(waveforms: Waveforms, ports: Netlist | Sequence[PowerPort], *,
                     t_start_s: float | None = None, t_stop_s: float | None = None) -> dict[str, float]:
     """Energy (J) each port delivered into the circuit between ``t_start_s`` and ``t_stop_s``
@@ -101,11 +95,21 @@ def source_energies(waveforms: Waveforms, ports: Netlist | Sequence[PowerPort], 
                              f"[{time[0]:g}, {time[-1]:g}] s with start < stop")
     inside = (time > start) & (time < stop)
     grid = np.concatenate(([start], time[inside], [stop]))
+    ports = list(ports)
+    # Every node and current once, as one (points, vectors) block; ground is a column of zeros.
+    nodes = sorted({node for port in ports for node in (port.n_plus, port.n_minus)} - {"0"})
+    voltages = waveforms.columns_array([f"v({node})_V" for node in nodes])
+    voltages = np.concatenate([voltages, np.zeros((voltages.shape[0], 1))], axis=1)
+    where = {node: k for k, node in enumerate(nodes)}
+    ground = len(nodes)
+    plus = [where.get(port.n_plus, ground) for port in ports]
+    minus = [where.get(port.n_minus, ground) for port in ports]
+    currents = waveforms.columns_array([port.current for port in ports])
+    signs = np.array([port.sign for port in ports], dtype=np.float64)
+    power = (voltages[:, plus] - voltages[:, minus]) * signs * currents
     energies: dict[str, float] = {}
-    for port in ports:
-        power = (_voltage(waveforms, port.n_plus) - _voltage(waveforms, port.n_minus)) \
-            * port.sign * waveforms.column(port.current)
-        energies[port.name] = float(np.trapezoid(np.interp(grid, time, power), grid))
+    for k, port in enumerate(ports):
+        energies[port.name] = float(np.trapezoid(np.interp(grid, time, power[:, k]), grid))
     return energies
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -231,13 +231,36 @@ class MemristorCells:
         return read_conductance(self.model, self.values, self.state0, v_read_V=v_read_V)
 
     def definitions(self, netlist: Netlist) -> None:
-        from memspice.spicelib.veriloga import osdi_model
-
-        netlist.define(memristor_subcircuit(self.model, self.values))
-        netlist.define_osdi(osdi_model(self.model, self.values, tuple(self.cell_values)))
+        subcircuit, twin = _memristor_definitions(self.model, self.values, tuple(self.cell_values))
+        netlist.define(subcircuit)
+        netlist.define_osdi(twin)
 
     def elements(self, site: CellSite) -> list[InstanceArray]:
         params = {self.model.state_initial: self.state0.ravel(),
                   **{name: values.ravel() for name, values in self.cell_values.items()}}
         return [InstanceArray(site.names("c").ravel(), (site.word_nodes.ravel(), site.bit_nodes.ravel()),
                               self.subcircuit, params)]
+
+
+
+#: Rendered subcircuit and Verilog-A twin per (model, parameter values): a co-simulation loop
+#: builds one netlist per pulse from the same device, and rendering it took ~5 ms each time.
+_DEFINITIONS: dict[tuple[Any, ...], tuple[object, Any, Any]] = {}
+_DEFINITIONS_KEPT = 64
+
+
+def _memristor_definitions(model: MemristorModel, values: Mapping[str, Any],
+                           instance_params: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """``(memristor_subcircuit(model, values), osdi_model(model, values, instance_params))``,
+    rendered once per model object, parameter values and per-cell parameters (all immutable)."""
+    from memspice.spicelib.veriloga import osdi_model
+
+    key = (id(model), tuple(sorted((name, repr(value)) for name, value in values.items())), instance_params)
+    cached = _DEFINITIONS.get(key)
+    if cached is not None and cached[0] is model:
+        return cached[1], cached[2]
+    if len(_DEFINITIONS) >= _DEFINITIONS_KEPT:
+        _DEFINITIONS.clear()
+    subcircuit, twin = memristor_subcircuit(model, values), osdi_model(model, values, instance_params)
+    _DEFINITIONS[key] = (model, subcircuit, twin)
+    return subcircuit, twin

@@ -19,11 +19,11 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Protocol, Sequence
 
 from memspice.engine import shared_backend, subprocess_backend, vacask_backend
 from memspice.engine.waveforms import Analysis, EngineOutput, Waveforms, frame_of_output
-from memspice.errors import NetlistError, ParameterError, SimulationError
+from memspice.errors import NetlistError, ParameterError, SimulationError, raise_pending_interrupt
 from memspice.files import KEPT_MARKER, scratch_folder
 from memspice.units import parse_spice_number
 
@@ -163,6 +163,7 @@ def run(
     """
     backend_name = resolve_backend(backend, allow_auto=True)
     _check_run_options(timeout_s=timeout_s, name=name)
+    raise_pending_interrupt()  # a signal whose exception a finaliser swallowed still stops the run
     osdi_models: tuple[object, ...] = ()
     vacask_text: str | None = None
     if backend_name == AUTO:
@@ -203,6 +204,81 @@ def run(
     if owned:
         shutil.rmtree(directory, ignore_errors=True)
     return waveforms
+
+
+def run_many(
+    netlists: Sequence[Renderable],
+    *,
+    backend: str | None = None,
+    timeout_s: float = 120.0,
+    name: str = "circuit",
+) -> list[Waveforms]:
+    """Simulate several netlists of one circuit (same elements, other source waveforms, instance
+    parameters or initial conditions) and return their waveforms, in order.
+
+    With ``backend="vacask"`` they run in one VACASK process, one analysis each, an ``alter``
+    of what changed before each (:mod:`memspice.engine.vacask_batch`): each analysis gives the
+    numbers its netlist gives alone, without a process start and elaboration per netlist.
+    ``Waveforms.netlist_text`` is each netlist's own VACASK text (runs alone as it is), and
+    ``simulate_time_s`` the process's time shared equally. Other backends (and ``"auto"``,
+    which picks by the first netlist) run them one after the other with :func:`run`.
+
+    ``timeout_s`` limits the whole batch. Errors as :func:`run`; a batch whose netlists are
+    not one circuit raises NetlistError before any simulator starts.
+    """
+    netlists = list(netlists)
+    if not netlists:
+        return []
+    backend_name = resolve_backend(backend, allow_auto=True)
+    _check_run_options(timeout_s=timeout_s, name=name)
+    raise_pending_interrupt()  # a signal whose exception a finaliser swallowed still stops the run
+    if backend_name == AUTO:
+        backend_name, _ = choose_backend(netlists[0])
+    if backend_name != VACASK or len(netlists) == 1:
+        return [run(netlist, backend=backend_name, timeout_s=timeout_s, name=name) for netlist in netlists]
+    from memspice.engine.vacask_batch import combine
+
+    texts = [_vacask_text(netlist) for netlist in netlists]
+    combined = combine(texts)
+    osdi_models = tuple(getattr(netlists[0], "osdi_models", ()))
+    analyses = [vacask_backend.parse_analysis(text) for text in texts]
+    directory = scratch_folder()
+    netlist_path = (directory / f"{name}.sim").resolve()
+    try:
+        netlist_path.write_text(combined.text, encoding="utf-8")
+        if osdi_models:
+            vacask_backend.prepare_osdi(osdi_models, combined.text, directory)
+        started = time.perf_counter()
+        renamed = [dataclasses.replace(analysis, name=analysis_name)
+                   for analysis, analysis_name in zip(analyses, combined.analysis_names)]
+        with _garbage_collector_paused():
+            outputs = vacask_backend.simulate_analyses(netlist_path, renamed, timeout_s=timeout_s)
+            frames = [frame_of_output(output, analysis.kind) for output, analysis in zip(outputs, analyses)]
+        share = (time.perf_counter() - started) / len(netlists)
+        results = []
+        for k, (output, frame, analysis, text) in enumerate(zip(outputs, frames, analyses, texts)):
+            problem = output.failure or _incomplete(frame, analysis)
+            if problem is not None:
+                raise SimulationError(f"VACASK {problem} in analysis {combined.analysis_names[k]} of {len(texts)} "
+                                      f"(netlist {k} of the batch){_progress(frame, analysis)}",
+                                      netlist_path=netlist_path, log_tail=_log_tail(output), simulator="VACASK")
+            results.append(Waveforms(
+                data=frame, analysis=analysis.kind, netlist_text=text, netlist_path=netlist_path,
+                engine_version=output.version, wall_time_s=share, backend=VACASK,
+                simulate_time_s=output.simulate_s,
+                parse_time_s=None if output.simulate_s is None else max(share - output.simulate_s, 0.0),
+                osdi_models=osdi_models,
+            ))
+    except SimulationError:
+        for raw in directory.glob("*.raw"):
+            raw.unlink(missing_ok=True)
+        (directory / KEPT_MARKER).touch()
+        raise
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    shutil.rmtree(directory, ignore_errors=True)
+    return results
 
 
 def resolve_backend(backend: str | None, *, allow_auto: bool = False) -> str:

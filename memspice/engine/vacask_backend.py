@@ -28,7 +28,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Sequence
 
 from memspice.engine.openvaf import compile_va, vacask_tools, vacask_version
 from memspice.engine.rawfile import RawFileError, read_rawfile
@@ -197,33 +197,53 @@ def simulate(netlist_path: Path, analysis: VacaskAnalysis, *, timeout_s: float) 
     result is None when VACASK exited with status 0 and wrote a readable raw file; the
     caller judges completeness (points, tstop, sweep end).
     """
+    (output,) = simulate_analyses(netlist_path, [analysis], timeout_s=timeout_s, raw_names=[netlist_path.stem])
+    return output
+
+
+def simulate_analyses(netlist_path: Path, analyses: Sequence[VacaskAnalysis], *, timeout_s: float,
+                      raw_names: Sequence[str] | None = None) -> list[EngineOutput]:
+    """Run VACASK once on a netlist whose control block runs several ``analyses`` in order and
+    collect each one's vectors (one :class:`EngineOutput` per analysis, in order).
+
+    Analysis ``<name>`` writes ``<name>.raw``; it is renamed to ``<raw name>.raw`` when
+    ``raw_names`` gives one per analysis. The messages go to ``<stem>.log``. ``simulate_s``
+    of each output is the process's wall time divided by the number of analyses (VACASK
+    reports no per-analysis time that memspice reads). Failures as :func:`simulate`, per
+    analysis: an analysis that wrote no raw file failed.
+    """
     tools = vacask_tools()
     directory = netlist_path.parent
-    raw_path = netlist_path.with_suffix(".raw")
     log_path = netlist_path.with_suffix(".log")
-    analysis_raw = directory / f"{analysis.name}.raw"
-    for stale in (raw_path, log_path, analysis_raw):
+    names = list(raw_names) if raw_names is not None else [a.name for a in analyses]
+    raw_paths = [directory / f"{name}.raw" for name in names]
+    analysis_raws = [directory / f"{analysis.name}.raw" for analysis in analyses]
+    for stale in (log_path, *raw_paths, *analysis_raws):
         stale.unlink(missing_ok=True)
     command = [tools.VACASK_CMD, "--skip-postprocess", "--quiet-progress", netlist_path.name]
     started = time.perf_counter()
     returncode, stdout, stderr, timed_out = run_with_deadline(command, timeout_s=timeout_s, cwd=directory)
-    simulate_s = time.perf_counter() - started
+    simulate_s = (time.perf_counter() - started) / max(len(analyses), 1)
     output_text = stdout.decode("utf-8", errors="replace") + stderr.decode("utf-8", errors="replace")
     log_path.write_text(output_text, encoding="utf-8")
     log_lines = output_text.splitlines()
     version = vacask_version()
     if timed_out:
-        analysis_raw.unlink(missing_ok=True)
-        return EngineOutput(vectors=[], log_lines=log_lines, version=version,
-                            failure=f"did not finish within the timeout of {timeout_s:g} s and was killed")
-    if analysis_raw.exists():
-        os.replace(analysis_raw, raw_path)
-    failure = None if returncode == 0 else f"exited with status {returncode}"
-    table, raw_problem = _read_table(raw_path, analysis)
-    if failure is None and raw_problem is not None:
-        failure = raw_problem
-    return EngineOutput(vectors=[], log_lines=log_lines, failure=failure, version=version,
-                        simulate_s=simulate_s, table=table)
+        for raw in analysis_raws:
+            raw.unlink(missing_ok=True)
+        failure = f"did not finish within the timeout of {timeout_s:g} s and was killed"
+        return [EngineOutput(vectors=[], log_lines=log_lines, version=version, failure=failure) for _ in analyses]
+    outputs = []
+    for analysis, analysis_raw, raw_path in zip(analyses, analysis_raws, raw_paths):
+        if analysis_raw.exists() and analysis_raw != raw_path:
+            os.replace(analysis_raw, raw_path)
+        failure = None if returncode == 0 else f"exited with status {returncode}"
+        table, raw_problem = _read_table(raw_path, analysis)
+        if failure is None and raw_problem is not None:
+            failure = raw_problem
+        outputs.append(EngineOutput(vectors=[], log_lines=log_lines, failure=failure, version=version,
+                                    simulate_s=simulate_s, table=table))
+    return outputs
 
 
 def _read_table(raw_path: Path, analysis: VacaskAnalysis) -> tuple[VectorTable | None, str | None]:

@@ -40,10 +40,11 @@ VACASK raw-file vector      column             what it is
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
@@ -199,36 +200,92 @@ class Waveforms:
         """All column names, in table order."""
         return tuple(self.data.columns)
 
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        """Column name -> position, built once: a 64×64 write has 12,000 columns and its
+        post-processing looks up every one of them."""
+        return {name: k for k, name in enumerate(self.data.columns)}
+
+    @functools.cached_property
+    def _values(self) -> np.ndarray:
+        """The table as one float64 array of shape ``(points, columns)`` (a view of the frame's
+        block when it is one float64 block, as the runner builds it)."""
+        return self.data.to_numpy(dtype=np.float64, copy=False)
+
+    def has_column(self, name: str) -> bool:
+        """True when :meth:`column` finds ``name`` (a full column name or a short form)."""
+        return self._find(name) is not None
+
     def column(self, name: str) -> np.ndarray:
         """Return a copy of one column as a float array of shape ``(points,)``.
 
         ``name`` is a full column name (``v(a)_V``) or a short form (``v(a)``, ``i(v1)``,
-        ``time``, ``sweep``, ``v1#branch``); matching ignores case.
+        ``time``, ``sweep``, ``v1#branch``); matching ignores case. The lookup is a dict
+        access (O(1) in the number of columns).
 
         Raises
         ------
         ColumnNotFoundError
             (a ``KeyError``) naming ``name`` and listing the available columns.
         """
-        key = self._resolve(name)
-        return self.data[key].to_numpy(dtype=np.float64, copy=True)
+        return self._values[:, self._resolve(name)].copy()
 
-    def _resolve(self, name: str) -> str:
-        available = list(self.data.columns)
+    def columns_array(self, names: Sequence[str], *, point: int | None = None) -> np.ndarray:
+        """Several columns at once: shape ``(points, len(names))``, or ``(len(names),)`` at one
+        ``point`` (an index into the rows, ``-1`` the last). ``names`` are full column names or
+        short forms as for :meth:`column`; one fancy index into the table, no per-column copy.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            naming how many of ``names`` are missing and the first few of them.
+        """
+        index = self._index
+        positions = [index.get(name) for name in names]
+        if None in positions:
+            positions = [k if k is not None else self._find(name) for k, name in zip(positions, names)]
+            missing = [name for k, name in zip(positions, names) if k is None]
+            if missing:
+                raise ColumnNotFoundError(
+                    f"{len(missing)} of {len(names)} requested column(s) are not in this {self.analysis} "
+                    f"result, e.g. " + ", ".join(repr(m) for m in missing[:5]))
+        values = self._values
+        if point is None:
+            return values[:, positions]
+        return values[point, positions]
+
+    def family(self, names: np.ndarray | Sequence[Sequence[str]], *, point: int | None = None) -> np.ndarray:
+        """A family of vectors as one array: for a grid of column names of shape ``S`` (e.g. the
+        ``(rows, cols)`` state nodes of an array written as ``v(<node>)_V``), the values of shape
+        ``(points, *S)``, or ``S`` at one ``point``. Errors as :meth:`columns_array`."""
+        grid = np.asarray(names, dtype=object)
+        values = self.columns_array(grid.ravel().tolist(), point=point)
+        return values.reshape(values.shape[:-1] + grid.shape)
+
+    def _resolve(self, name: str) -> int:
+        position = self._find(name)
+        if position is None:
+            raise ColumnNotFoundError(
+                f"no column {name!r} in this {self.analysis} result; available columns: "
+                + ", ".join(self.data.columns)
+            )
+        return position
+
+    def _find(self, name: str) -> int | None:
+        """Position of the column ``name`` names (full name or short form), None if none does."""
+        index = self._index
         query = name.strip()
-        if query in available:
-            return query
+        if query in index:
+            return index[query]
         lowered = re.sub(r"_(v|a|s)$", "", query.lower())  # "V(A)_V" -> "v(a)"
-        candidates = [lowered, column_name(lowered, _kind_from_spelling(lowered))]
+        for candidate in (lowered, column_name(lowered, _kind_from_spelling(lowered))):
+            if candidate in index:
+                return index[candidate]
         if lowered in ("time", "sweep"):
-            candidates += [c for c in available if c.startswith(lowered + "_")]
-        for candidate in candidates:
-            if candidate in available:
-                return candidate
-        raise ColumnNotFoundError(
-            f"no column {name!r} in this {self.analysis} result; available columns: "
-            + ", ".join(available)
-        )
+            for column, position in index.items():
+                if column.startswith(lowered + "_"):
+                    return position
+        return None
 
 
 def column_name(ngspice_name: str, kind: str) -> str:

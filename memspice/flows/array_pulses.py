@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from memspice.circuits.cells import state_nodes
 from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossbar
 from memspice.circuits.crossbar_cells import CellSite, MemristorCells
 from memspice.circuits.line_schedule import Schedule
-from memspice.engine import Waveforms, run
+from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.engine.runner import AUTO
 from memspice.errors import ParameterError
@@ -125,15 +125,11 @@ class ScheduleRun:
     def time_s(self) -> np.ndarray:
         return self.waveforms.column("time_s")
 
-    def _at(self, column: str, t_s: float) -> float:
-        return float(np.interp(t_s, self.time_s, self.waveforms.column(column)))
-
     def bit_currents_A(self, phase: int) -> np.ndarray:
         """Current out of each bit line into its 0 V sink (A, positive for current flowing
         from the word lines into the sinks) at the middle of phase ``phase``'s flat top."""
         t = self.schedule.midpoint_s(phase)
-        currents = output_currents(self.nodes, self.waveforms, point=None)
-        return np.array([np.interp(t, self.time_s, currents[:, j]) for j in range(currents.shape[1])])
+        return _interpolate_rows(t, self.time_s, output_currents(self.nodes, self.waveforms, point=None))
 
     def read_row_conductance_S(self, phase: int) -> np.ndarray:
         """``(cols,)`` conductances of the row a :meth:`Phase.read` phase drives, from its
@@ -146,8 +142,11 @@ class ScheduleRun:
 
     def states_at(self, t_s: float) -> np.ndarray:
         """``(rows, cols)`` device states at time ``t_s`` (interpolated between time points)."""
-        return np.array([self._at(f"v({name})_V", t_s) for name in self.state_nodes.ravel()]).reshape(
-            self.state_nodes.shape)
+        return _interpolate_rows(t_s, self.time_s, self.waveforms.family(_voltage_columns(self.state_nodes)))
+
+    def state_traces(self) -> np.ndarray:
+        """``(time points, rows, cols)`` device states over the whole schedule (not clipped)."""
+        return self.waveforms.family(_voltage_columns(self.state_nodes))
 
     def cell_voltages_V(self) -> np.ndarray:
         """``(time points, rows, cols)`` voltage across every cell (word minus bit side)."""
@@ -164,12 +163,44 @@ def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, 
                  name: str = "schedule", title: str | None = None) -> ScheduleRun:
     """Simulate ``schedule`` on ``bench`` from ``states0`` (``(rows, cols)`` model states) with
     ``options`` (engine and time limit; default :class:`RunOptions`)."""
+    (run_,) = run_schedules(bench, [(states0, schedule)], options=options, name=name, title=title)
+    return run_
+
+
+def run_schedules(bench: ArrayBench, programs: Sequence[tuple[np.ndarray, Schedule]], *,
+                  options: RunOptions | None = None, name: str = "schedule",
+                  title: str | None = None) -> list[ScheduleRun]:
+    """Simulate several independent ``(states0, schedule)`` programs on ``bench``, each from
+    its own states, as :func:`run_schedule` does one. They go to the engine as one batch
+    (:func:`memspice.engine.runner.run_many`: one VACASK process for all of them; ngspice
+    runs them one after the other), so a loop that knows several next steps at once pays one
+    simulator start. ``wall_time_s`` of each run is the batch's wall time shared equally."""
+    from memspice.engine.runner import run_many
+
     options = options or RunOptions()
+    started = time.perf_counter()
+    built = [_schedule_netlist(bench, np.asarray(states0, dtype=float), schedule, name=name, title=title)
+             for states0, schedule in programs]
+    outputs = run_many([netlist for netlist, _, _, _ in built], backend=options.engine,
+                       timeout_s=options.timeout_s, name=name)
+    share = (time.perf_counter() - started) / max(len(built), 1)
+    runs = []
+    for (netlist, nodes, states, cells), (_, schedule), waveforms in zip(built, programs, outputs):
+        after = bench.clip_states(waveforms.family(_voltage_columns(states), point=-1))
+        runs.append(ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=waveforms.netlist_text,
+                                nodes=nodes, state_nodes=states, waveforms=waveforms,
+                                states_before=cells.state0.copy(), states_after=after, wall_time_s=share))
+    return runs
+
+
+def _schedule_netlist(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, name: str,
+                      title: str | None) -> tuple[Netlist, CrossbarNodes, np.ndarray, MemristorCells]:
+    """The netlist of one schedule on ``bench`` from ``states0``, its crossbar nodes, the
+    ``(rows, cols)`` state node names and the cells."""
     if schedule.shape != bench.shape:
         raise ParameterError(f"schedule is for a {schedule.shape[0]} × {schedule.shape[1]} array, "
                              f"the bench is {bench.rows} × {bench.cols}")
-    started = time.perf_counter()
-    cells = bench.cells(np.asarray(states0, dtype=float))
+    cells = bench.cells(states0)
     netlist = Netlist(title=title or (f"memspice {name}: {bench.rows}x{bench.cols} {bench.model}, "
                                       f"{len(schedule.phases)} phases, r_wire {bench.r_wire_ohm:g} ohm"))
     nodes = add_crossbar(netlist, bench.crossbar, cells, word_lines=list(schedule.word_lines()),
@@ -180,12 +211,24 @@ def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, 
     netlist.analysis = Tran(step_s=max_step / 2, stop_s=schedule.stop_s, max_step_s=max_step, uic=True)
     # `ngspice -b` runs a transient only with something to print: the first cells' states.
     netlist.print_vectors = [f"v({node})" for node in states.ravel()[:PRINTED_VECTORS]]
-    waveforms = run(netlist, backend=options.engine, timeout_s=options.timeout_s, name=name)
-    after = np.array([waveforms.column(f"v({node})_V")[-1] for node in states.ravel()]).reshape(states.shape)
-    after = bench.clip_states(after)
-    return ScheduleRun(bench=bench, schedule=schedule, netlist=netlist, netlist_text=waveforms.netlist_text, nodes=nodes,
-                       state_nodes=states, waveforms=waveforms, states_before=cells.state0.copy(),
-                       states_after=after, wall_time_s=time.perf_counter() - started)
+    return netlist, nodes, states, cells
+
+
+def _voltage_columns(nodes: np.ndarray) -> np.ndarray:
+    """``v(<node>)_V`` for every node of a grid of node names (same shape)."""
+    return np.char.add(np.char.add("v(", np.asarray(nodes).astype(str)), ")_V")
+
+
+def _interpolate_rows(t_s: float, time_s: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (shape ``(points, *S)``) linearly interpolated at ``t_s``: shape ``S``
+    (what ``np.interp`` gives per column, for all columns at once)."""
+    if t_s <= time_s[0]:
+        return values[0].copy()
+    if t_s >= time_s[-1]:
+        return values[-1].copy()
+    k = int(np.searchsorted(time_s, t_s, side="right"))  # time_s[k - 1] <= t_s < time_s[k]
+    slope = (values[k] - values[k - 1]) / (time_s[k] - time_s[k - 1])
+    return slope * (t_s - time_s[k - 1]) + values[k - 1]  # np.interp's own formula, bit for bit
 
 
 def pin_engine(options: RunOptions | None, ran: ScheduleRun) -> RunOptions:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
 
-from memspice.errors import INTERRUPTS, RunInterrupted
+from memspice.errors import INTERRUPTS, RunInterrupted, raise_pending_interrupt
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -56,6 +56,7 @@ def run_grid(
     results: list[R] = []
     try:
         for done, point in enumerate(grid, start=1):
+            raise_pending_interrupt()
             result = run_point(point.config)
             results.append(result)
             if on_point is not None:

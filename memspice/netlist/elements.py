@@ -519,6 +519,12 @@ class Netlist:
     #: when it writes a raw file (as memspice's engine does) and prints a table when a person
     #: runs the netlist with plain ``ngspice -b``, which would otherwise run nothing.
     print_vectors: list[str] = field(default_factory=list)
+    #: The vectors the simulator keeps, e.g. ``["v(xc0_0.xstate)", "i(vbb0)"]`` (node voltages
+    #: ``v(<node>)``, hierarchical with ``.``; source currents ``i(<source>)``); empty keeps every
+    #: vector. Written as ngspice ``.save`` lines (with the ``print_vectors`` added) and as a VACASK
+    #: ``save`` statement, so the raw file, and the table read from it, hold only these (and the
+    #: scale). The column names are those the full result would give them.
+    saves: list[str] = field(default_factory=list)
     #: Verilog-A twins of subcircuits, used by the VACASK dialect (see :class:`OsdiModel`).
     osdi_models: list[OsdiModel] = field(default_factory=list)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from memspice.errors import NetlistError
 from memspice.netlist.arrays import format_number_array, lines_of
@@ -37,6 +37,21 @@ if TYPE_CHECKING:
 
 _OPTION_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PRINT_VECTOR_RE = re.compile(r"^[vi]\([A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)?\)$")
+
+
+_SAVE_RE = re.compile(r"^([vi])\(([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\)$")
+
+
+def checked_saves(saves: "Sequence[str]") -> list[str]:
+    """``saves`` lower-cased, each checked to be ``v(<node>)`` or ``i(<source>)`` (names may be
+    hierarchical with ``.``), in a vectorised pass (a 512×512 read saves 512 currents, a write
+    of a large array 10⁵ states). Raises NetlistError naming the first bad entry."""
+    lowered = [str(vector).lower() for vector in saves]
+    bad = [vector for vector in lowered if not _SAVE_RE.fullmatch(vector)]
+    if bad:
+        raise NetlistError(f"save vector {bad[0]!r} must look like v(node) or i(vsource) "
+                           f"(letters, digits, '_', hierarchy with '.'); {len(bad)} of {len(lowered)} do not")
+    return lowered
 
 
 def _assignments(params: "Mapping[str, Any]", value_text: "Callable[[Any, str], str]") -> str:
@@ -76,6 +91,8 @@ class NgspiceDialect(Dialect):
             lines.append(f".ic {conditions}")
         if netlist.print_vectors:
             lines.append(self._print_line(netlist))
+        if netlist.saves:
+            lines.extend(self._save_lines(netlist))
         lines.append(self.format(netlist.analysis))
         lines.append(".end")
         return "\n".join(lines) + "\n"
@@ -87,6 +104,12 @@ class NgspiceDialect(Dialect):
                 raise NetlistError(f"print vector {vector!r} must look like v(node), v(a,b) or i(vsource)")
         kind = "tran" if netlist.analysis.kind == "tran" else "dc"
         return f".print {kind} " + " ".join(netlist.print_vectors)
+
+    @staticmethod
+    def _save_lines(netlist: "Netlist") -> list[str]:
+        """``.save`` lines of the netlist's saves and print vectors, 20 vectors a line."""
+        vectors = list(dict.fromkeys([*checked_saves(netlist.saves), *netlist.print_vectors]))
+        return [".save " + " ".join(vectors[k:k + 20]) for k in range(0, len(vectors), 20)]
 
     @staticmethod
     def _option(key: str, value: float | str) -> str:

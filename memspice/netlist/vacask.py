@@ -66,6 +66,7 @@ import numpy as np
 from memspice.errors import NetlistError
 from memspice.netlist.arrays import CapacitorArray, InstanceArray, ResistorArray, format_number_array, lines_of
 from memspice.netlist.dialect import Dialect
+from memspice.netlist.ngspice import checked_saves
 from memspice.netlist.elements import (
     BehaviouralSource,
     Capacitor,
@@ -176,6 +177,8 @@ class VacaskDialect(Dialect):
         lines += ["", "control"]
         if options:
             lines.append("  options " + options)
+        if netlist.saves:
+            lines.append("  save " + " ".join(self._save(vector) for vector in checked_saves(netlist.saves)))
         lines += ["  " + line for line in analysis.splitlines()]
         lines.append("endc")
         return "\n".join(lines) + "\n"
@@ -530,6 +533,13 @@ class VacaskDialect(Dialect):
         return entries
 
     # ------------------------------------------------------------------ names and values
+
+    @staticmethod
+    def _save(vector: str) -> str:
+        """``v(xc0_0.xstate)`` -> ``v("xc0_0:xstate")``, ``i(vbb0)`` -> ``i(vbb0)``: VACASK writes a
+        hierarchical name with ``:`` and needs it quoted."""
+        letter, name = vector[0], vector[2:-1]
+        return f'{letter}("{name.replace(".", ":")}")' if "." in name else vector
 
     @staticmethod
     def _instance(name: str, letter: str) -> str:

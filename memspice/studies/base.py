@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from memspice.config import ConfigBase
 from memspice.engine.options import RunOptions
-from memspice.errors import INTERRUPTS, ParameterError, RunInterrupted
+from memspice.errors import INTERRUPTS, ParameterError, RunInterrupted, raise_pending_interrupt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,6 +80,7 @@ def run_plan(
     outputs = []
     try:
         for done, job in enumerate(jobs, start=1):
+            raise_pending_interrupt()
             waveforms = run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
             outputs.append(waveforms)
             if progress is not None:

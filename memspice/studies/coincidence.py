@@ -40,10 +40,9 @@ import types
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.crossbar_readers import bit_voltages, word_voltages
 from memspice.circuits.line_schedule import Phase, Schedule
@@ -54,6 +53,9 @@ from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, 
 from memspice.engine.budget import RunCost, array_cost
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 #: A cell counts a coincident pulse while |v| > COUNT_LEVEL·V_W (half way between V_W/2 and V_W).
 COUNT_LEVEL = 0.75
@@ -284,25 +286,31 @@ def measure_pulses(cell_voltages_V: np.ndarray, v_write_V: float) -> PulseMeasur
     if v.ndim != 3 or v.shape[0] < 2:
         raise ParameterError(f"cell_voltages_V has shape {v.shape}; expected (time points >= 2, rows, cols)")
     level = COUNT_LEVEL * v_write_V
-    shape = v.shape[1:]
-    positive, negative = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
-    quiet, peak_min = np.zeros(shape), np.full(shape, np.nan)
-    for r, c in np.ndindex(*shape):
-        trace = v[:, r, c]
-        for above, out in ((trace > level, positive), (trace < -level, negative)):
-            out[r, c] = int(above[0]) + int(np.count_nonzero(above[1:] & ~above[:-1]))
-        magnitude = np.abs(trace)
-        active = magnitude > PULSE_LEVEL * v_write_V
-        starts = np.flatnonzero(active & ~np.concatenate([[False], active[:-1]]))
-        ends = np.flatnonzero(active & ~np.concatenate([active[1:], [False]])) + 1
-        peaks = np.array([magnitude[s:e].max() for s, e in zip(starts, ends)])
-        coincident = np.zeros(trace.size, dtype=bool)
-        for s, e, peak in zip(starts, ends, peaks):
-            if peak > level:
-                coincident[s:e] = True
-        quiet[r, c] = float(magnitude[~coincident].max()) if (~coincident).any() else 0.0
-        if peaks.size and (peaks > level).any():
-            peak_min[r, c] = float(peaks[peaks > level].min())
+    points, shape = v.shape[0], v.shape[1:]
+    # All cells at once: one row per cell, time along the row (C order keeps each cell's
+    # points contiguous, so a pulse is a contiguous run of the flattened array).
+    traces = v.reshape(points, -1).T
+    counts = []
+    for above in (traces > level, traces < -level):
+        counts.append((above[:, 0].astype(int) + np.count_nonzero(above[:, 1:] & ~above[:, :-1], axis=1)).reshape(shape))
+    positive, negative = counts
+    magnitude = np.abs(traces)
+    active = magnitude > PULSE_LEVEL * v_write_V
+    starts = active.copy()
+    starts[:, 1:] &= ~active[:, :-1]
+    flat_active, flat_starts, flat_magnitude = active.ravel(), starts.ravel(), magnitude.ravel()
+    run_first = np.flatnonzero(flat_starts[flat_active])  # each pulse's first point among the active ones
+    peaks = np.maximum.reduceat(flat_magnitude[flat_active], run_first) if run_first.size else np.zeros(0)
+    run_cell = np.flatnonzero(flat_starts) // points
+    run_of_point = np.cumsum(flat_starts) - 1
+    coincident_run = peaks > level
+    coincident = np.zeros(flat_active.size, dtype=bool)
+    coincident[flat_active] = coincident_run[run_of_point[flat_active]]
+    coincident = coincident.reshape(traces.shape)
+    quiet = np.max(magnitude, axis=1, where=~coincident, initial=0.0).reshape(shape)
+    peak_min = np.full(traces.shape[0], np.inf)
+    np.minimum.at(peak_min, run_cell[coincident_run], peaks[coincident_run])
+    peak_min = np.where(np.isinf(peak_min), np.nan, peak_min).reshape(shape)
     return PulseMeasurement(positive, negative, quiet, peak_min, level)
 
 
@@ -393,11 +401,15 @@ class CoincidenceResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``pulse_counts`` (measured signed counts, a ``row`` column then one per bit line) and ``cells``."""
+        import pandas as pd
+
         counts = pd.DataFrame(self.measured, columns=[f"col{j}" for j in range(self.config.shape[1])])
         counts.insert(0, "row", np.arange(self.config.shape[0]))
         return {"pulse_counts": counts, "cells": self.cells()}
 
     def cells(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows, cols = self.config.shape
         r, c = np.indices((rows, cols))
         x, delta = np.asarray(self.config.x), np.asarray(self.config.delta)

@@ -33,10 +33,9 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.crossbar_readers import cell_voltages, output_currents
 from memspice.analysis.crossbar_reference import solve_crossbar
@@ -52,6 +51,9 @@ from memspice.engine.budget import RunCost, array_cost
 from memspice.spicelib.variation import STUCK_CODES, Population, PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 CELL_KINDS: tuple[str, ...] = ("0T1R", "1S1R", "1T1R")
 #: Data patterns offered when no conductance matrix is given (:mod:`memspice.circuits.patterns`).
@@ -375,6 +377,8 @@ class CrossbarReadResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``currents``: ``col, i_ideal_A, i_sim_A, rel_error[, i_reference_A]`` (rel_error of full scale)."""
+        import pandas as pd
+
         ideal = self.config.ideal_currents_A
         frame = pd.DataFrame(
             {"col": np.arange(ideal.size), "i_ideal_A": ideal, "i_sim_A": self.currents_A,
@@ -421,6 +425,10 @@ def build_netlist(config: CrossbarReadConfig) -> tuple[Netlist, CrossbarNodes]:
         netlist.print_vectors = [f"i({name})" for name in sinks[:PRINTED_VECTORS]]
     else:
         netlist.analysis = Op()
+    # What analyse() reads: the sink currents and both ends of every cell.
+    sinks = [name for pair in nodes.bit_sources for name in pair if name is not None]
+    netlist.saves = [*(f"v({node})" for grid in (nodes.word_nodes, nodes.bit_nodes) for node in grid.ravel().tolist()),
+                     *(f"i({name})" for name in dict.fromkeys(sinks))]
     return netlist, nodes
 
 

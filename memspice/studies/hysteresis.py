@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.fingerprints import Fingerprint, FingerprintVerdicts, fingerprint, judge
 from memspice.circuits.memristor import add_memristor
@@ -31,6 +30,9 @@ from memspice.spicelib.integration import TRANSIENT_OPTIONS
 from memspice.engine.budget import RunCost
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 DriveKind = Literal["voltage", "current"]
 DRIVE_KINDS: tuple[str, ...] = ("voltage", "current")
@@ -146,6 +148,8 @@ class HysteresisResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``waveforms`` (freq_hz, time_s, v_V, i_A, state; one block per frequency) and ``fingerprints``."""
+        import pandas as pd
+
         blocks = [r.waveforms.assign(freq_hz=r.freq_hz)[["freq_hz", *r.waveforms.columns]] for r in self.runs]
         return {
             "waveforms": pd.concat(blocks, ignore_index=True),
@@ -194,6 +198,8 @@ def device_waveforms(waveforms: Waveforms, state_node: str, *, initial_state: fl
     t = 0). With ``initial_state`` the missing t = 0 row is put back: the sine drive is 0 there,
     so are v and i, and the state is its initial value. A run of one period then covers it.
     """
+    import pandas as pd
+
     columns = {
         "time_s": waveforms.column("time"),
         "v_V": waveforms.column("v(mp)"),

@@ -32,10 +32,9 @@ import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from memspice.circuits.line_schedule import Phase, Schedule
 from memspice.circuits.patterns import PATTERNS, pattern_values
@@ -43,10 +42,20 @@ from memspice.circuits.write_schemes import manhattan_phases, scheme_phase
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
-from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, pin_engine, run_schedule
+from memspice.flows.array_pulses import (
+    ArrayBench,
+    ScheduleRun,
+    device_params,
+    pin_engine,
+    run_schedule,
+    run_schedules,
+)
 from memspice.engine.budget import RunCost, array_cost
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 METHODS: tuple[str, ...] = ("write-verify", "write-without-verify")
 #: Pulses per direction in the calibration trains (enough to cross the range of the default device).
@@ -396,11 +405,15 @@ class ProgramResult:
 
     def table(self) -> pd.DataFrame:
         """One row per method: pulses, error, energy, time."""
+        import pandas as pd
+
         return pd.DataFrame([m.summary(self.config.target_matrix_S, self.config.tolerance_S)  # type: ignore[arg-type]
                              for m in (self.verify, self.open_loop)])
 
     def cells(self) -> pd.DataFrame:
         """One row per cell: target, initial, and each method's final conductance and pulses."""
+        import pandas as pd
+
         config = self.config
         r, c = np.indices(config.shape)
         return pd.DataFrame({
@@ -444,54 +457,150 @@ def _read_all(config: ProgramConfig, states: np.ndarray, name: str,
     return np.array([run.read_row_conductance_S(r) for r in range(rows)]), run
 
 
+#: Largest |state change| (as a fraction of the model's state range) a V_P/2 pulse of
+#: ``width_max_s`` may cause for write-verify to run the rows side by side.
+STILL_FRACTION = 1e-12
+
+
+def half_selected_cells_stay(config: ProgramConfig, calibration: Calibration, *,
+                             options: RunOptions | None = None) -> bool:
+    """Whether a half-selected cell keeps its state to :data:`STILL_FRACTION` of the state range:
+    a 1 × 1 transient from the middle state with a ±V_P/2 pulse of ``width_max_s`` each way."""
+    from memspice.spicelib import get_model
+
+    model = get_model(config.model)
+    low, high = model.parameter(model.state_initial).bounds
+    single = ArrayBench(1, 1, config.model, config.params, 0.0)
+    start = np.array([[0.5 * (config.state_on + config.state_off)]])
+    half = 0.5 * config.v_program_V
+    probe = run_schedule(single, start, config.schedule([
+        config.write_phase([(0, 0)], +half, config.width_max_s, "half +", (1, 1)),
+        config.write_phase([(0, 0)], -half, config.width_max_s, "half -", (1, 1))]),
+        options=options, name="half_select_probe")
+    moved = float(np.max(np.abs(probe.state_traces() - start[0, 0])))
+    return moved <= STILL_FRACTION * (high - low)
+
+
+@dataclass
+class _CellCursor:
+    """Where write-verify stands in one row: the cell it works on, its last read-back, gains."""
+
+    row: int
+    col: int
+    g_S: float
+    gains: dict[int, float]
+    started_s: float
+
+
 def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.ndarray, initial_S: np.ndarray,
-                 *, options: RunOptions | None = None, on_cell: Any = None,
+                 *, options: RunOptions | None = None, on_cell: Any = None, rows_together: bool | None = None,
                  ) -> tuple[MethodResult, pd.DataFrame, dict[str, str]]:
     """Cell by cell: pulse, read, compare, repeat (see the module docstring). ``on_cell(label,
-    wall_time_s)`` is called after each cell."""
+    wall_time_s)`` is called after each cell.
+
+    Each row is worked on in row-major order, one cell at a time, and each pulse reads back only
+    its own row, so with ideal wires (``r_wire_ohm = 0``: every cell sees exactly its lines'
+    levels) and half-selected cells that do not move (:func:`half_selected_cells_stay`) the rows
+    do not interact. Then (``rows_together=True``, or None with the VACASK engine) the next pulse
+    of every unfinished row is simulated in one batch (:func:`~memspice.flows.array_pulses.run_schedules`:
+    one VACASK process), each pulse its own transient from the saved states as before: the same
+    pulses, read-backs and final conductances, one simulator start per round instead of per
+    pulse. After each round the other rows' cells are checked to have kept their states. The
+    energy is that of the interleaved order: a pulse's half-selected cells in other rows draw
+    current by the states they have at the start of its round, not after their whole row.
+    """
+    import pandas as pd
+
     started = time.perf_counter()
+    rows, cols = config.shape
+    if rows_together is None:  # only VACASK runs a batch in one process; ngspice would gain nothing
+        rows_together = ((options or RunOptions()).engine == "vacask" and rows > 1 and config.r_wire_ohm == 0
+                         and half_selected_cells_stay(config, calibration, options=options))
     states = states0.copy()
     known = initial_S.copy()
     pulses = np.zeros(config.shape, dtype=int)
     energy = device_time = 0.0
     transients = 0
     first_run: ScheduleRun | None = None
-    records: list[dict[str, Any]] = []
+    records: dict[tuple[int, int], list[dict[str, Any]]] = {}
     target = config.target_matrix_S
-    for r, c in np.ndindex(*config.shape):
-        cell_started = time.perf_counter()
-        gains = {+1: calibration.gain_ohm_per_s(+1), -1: calibration.gain_ohm_per_s(-1)}
-        g = known[r, c]
-        records.append({"row": r, "col": c, "pulse": 0, "amplitude_V": 0.0, "width_s": 0.0, "g_S": g,
-                        "error_S": g - target[r, c]})
-        while abs(g - target[r, c]) > config.tolerance_S and pulses[r, c] < config.max_pulses:  # type: ignore[operator]
+
+    def open_cell(r: int, c: int) -> _CellCursor:
+        g = float(known[r, c])
+        records[r, c] = [{"row": r, "col": c, "pulse": 0, "amplitude_V": 0.0, "width_s": 0.0, "g_S": g,
+                          "error_S": g - target[r, c]}]
+        return _CellCursor(r, c, g, {+1: calibration.gain_ohm_per_s(+1), -1: calibration.gain_ohm_per_s(-1)},
+                           time.perf_counter())
+
+    def pending(cursor: _CellCursor) -> bool:
+        r, c = cursor.row, cursor.col
+        return abs(cursor.g_S - target[r, c]) > config.tolerance_S and pulses[r, c] < config.max_pulses  # type: ignore[operator]
+
+    def close_cell(cursor: _CellCursor) -> None:
+        r, c = cursor.row, cursor.col
+        if on_cell is not None:
+            on_cell(f"write-verify cell {r},{c}: {pulses[r, c]} pulses, error {(cursor.g_S - target[r, c]) * 1e6:+.3g} µS",
+                    time.perf_counter() - cursor.started_s)
+
+    # The cells each lane works through in order: one lane per row when the rows run side by
+    # side, else one lane of the whole array in row-major order (one pulse per simulator run).
+    lanes = ([[(r, c) for c in range(cols)] for r in range(rows)] if rows_together
+             else [[(r, c) for r, c in np.ndindex(rows, cols)]])
+    positions = [0] * len(lanes)
+
+    def next_pending(lane: int, cursor: _CellCursor) -> _CellCursor | None:
+        """The lane's cursor moved on to its next cell that needs a pulse, None when the lane is done."""
+        while not pending(cursor):
+            close_cell(cursor)
+            positions[lane] += 1
+            if positions[lane] == len(lanes[lane]):
+                return None
+            cursor = open_cell(*lanes[lane][positions[lane]])
+        return cursor
+
+    cursors: dict[int, _CellCursor | None] = {lane: next_pending(lane, open_cell(*cells[0]))
+                                              for lane, cells in enumerate(lanes)}
+    while any(cursor is not None for cursor in cursors.values()):
+        active = [cursor for cursor in cursors.values() if cursor is not None]
+        plans = []
+        for cursor in active:
+            r, c, g = cursor.row, cursor.col, cursor.g_S
             direction = 1 if target[r, c] > g else -1
             # The dose is planned in resistance: for drift-type models (VTEAM, HP) R moves
             # linearly with the pulse time at a fixed amplitude, G does not.
-            width = float(np.clip(abs(1 / target[r, c] - 1 / g) / gains[direction], config.width_min_s,
+            width = float(np.clip(abs(1 / target[r, c] - 1 / g) / cursor.gains[direction], config.width_min_s,
                                   config.width_max_s))
             amplitude = direction * calibration.up_sign * config.v_program_V
-            run = run_schedule(config.bench, states, config.schedule([
-                config.write_phase([(r, c)], amplitude, width, f"write {r},{c}"), config.read_phase(r)]),
-                options=options, name="write_verify")
+            plans.append((cursor, direction, width, amplitude, config.schedule([
+                config.write_phase([(r, c)], amplitude, width, f"write {r},{c}"), config.read_phase(r)])))
+        runs = run_schedules(config.bench, [(states, plan[-1]) for plan in plans], options=options,
+                             name="write_verify")
+        round_states = states.copy()
+        for (cursor, direction, width, amplitude, _), run in zip(plans, runs):
+            r, c, g = cursor.row, cursor.col, cursor.g_S
             first_run = first_run or run
             transients += 1
             pulses[r, c] += 1
             energy += run.energy_J()
             device_time += run.schedule.stop_s
-            states = run.states_after
+            if len(runs) == 1:
+                round_states = run.states_after
+            else:
+                _check_other_rows_kept(run, r, config)
+                round_states[r] = run.states_after[r]
             row = run.read_row_conductance_S(1)
             known[r] = row
             change = row[c] - g
             # Secant update of this cell's gain; a step the wrong way or none keeps the old one.
             if change * direction > 0:
-                gains[direction] = abs(1 / row[c] - 1 / g) / width
-            g = row[c]
-            records.append({"row": r, "col": c, "pulse": int(pulses[r, c]), "amplitude_V": amplitude,
-                            "width_s": width, "g_S": g, "error_S": g - target[r, c]})
-        if on_cell is not None:
-            on_cell(f"write-verify cell {r},{c}: {pulses[r, c]} pulses, error {(g - target[r, c]) * 1e6:+.3g} µS",
-                    time.perf_counter() - cell_started)
+                cursor.gains[direction] = abs(1 / row[c] - 1 / g) / width
+            cursor.g_S = float(row[c])
+            records[r, c].append({"row": r, "col": c, "pulse": int(pulses[r, c]), "amplitude_V": amplitude,
+                                  "width_s": width, "g_S": cursor.g_S, "error_S": cursor.g_S - target[r, c]})
+        states = round_states
+        for lane, cursor in cursors.items():
+            if cursor is not None:
+                cursors[lane] = next_pending(lane, cursor)
     final, run = _read_all(config, states, "write_verify_final_read", options)
     if on_cell is not None:
         on_cell("write-verify final read", run.wall_time_s)
@@ -501,7 +610,24 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
                           transients + 1, int(pulses.sum()))
     # One pulse's netlist for the user to inspect (none when every cell started inside the tolerance).
     netlists = {} if first_run is None else {f"write_verify_pulse{first_run.netlist_suffix}": first_run.netlist_text}
-    return result, pd.DataFrame.from_records(records), netlists
+    history = [record for cell in sorted(records) for record in records[cell]]
+    return result, pd.DataFrame.from_records(history), netlists
+
+
+def _check_other_rows_kept(run: ScheduleRun, row: int, config: ProgramConfig) -> None:
+    """Raise SimulationError when a pulse on ``row`` moved a cell of another row (the rows were
+    run side by side on the promise that they do not)."""
+    from memspice.errors import SimulationError
+    from memspice.spicelib import get_model
+
+    model = get_model(config.model)
+    low, high = model.parameter(model.state_initial).bounds
+    others = np.delete(np.abs(run.states_after - run.states_before), row, axis=0)
+    if others.size and float(others.max()) > STILL_FRACTION * (high - low):
+        raise SimulationError(
+            f"write-verify ran the rows side by side, but a pulse on row {row} moved a cell of another row by "
+            f"{float(others.max()):.3g} (more than {STILL_FRACTION:g} of the state range); the half-select probe "
+            "promised it would not", netlist_path=run.waveforms.netlist_path, log_tail="", simulator="VACASK")
 
 
 def write_without_verify(config: ProgramConfig, calibration: Calibration, states0: np.ndarray,

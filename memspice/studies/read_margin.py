@@ -25,9 +25,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine import Waveforms
@@ -37,6 +35,9 @@ from memspice.engine.budget import RunCost
 from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, get_study, register_study
 from memspice.studies.report import run_is_complete, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 READ_SCHEMES: tuple[str, ...] = ("v2", "v3", "float")
 READ_CELLS: tuple[str, ...] = ("0T1R", "1S1R")
@@ -164,6 +165,8 @@ class ReadMarginResult:
 
 def analyse(config: ReadMarginConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> ReadMarginResult:
     """Each point analysed by crossbar-read; the ON and OFF reads of each (cell, size) give its margin."""
+    import pandas as pd
+
     reader = _reader()
     points = []
     reads: dict[tuple[str, int], dict[str, Any]] = {}

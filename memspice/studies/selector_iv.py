@@ -23,10 +23,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.circuits.cells import SelectorCells, add_cell
 from memspice.circuits.crossbar_cells import MemristorCells
@@ -40,6 +39,9 @@ from memspice.spicelib.catalog import MemristorModel, ParamValue, get_model, loo
 from memspice.engine.budget import RunCost
 from memspice.studies.base import Job, ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 #: The 1S1R demonstration memristor: VTEAM (Kvatinsky et al., IEEE TCAS-II 62(8), 2015) with
 #: symmetric ±0.3 V thresholds, 2 kΩ / 20 kΩ, starting ON (x = 0): on a ±1.2 V, 1 ms triangle
@@ -243,6 +245,8 @@ class SelectorIVResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``iv`` (the waveforms, columns in :func:`write_selector_iv_report`) and ``events``."""
+        import pandas as pd
+
         events = pd.DataFrame([event.as_row() for event in self.events], columns=list(SwitchingEvent.__dataclass_fields__))
         return {"iv": self.waveforms, "events": events}
 
@@ -343,6 +347,8 @@ def plan(config: SelectorIVConfig) -> list[Job]:
 
 def analyse(config: SelectorIVConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]) -> SelectorIVResult:
     """The device's waveforms out of the bench's, and the selector's transitions in them."""
+    import pandas as pd
+
     (waveforms,) = outputs
     nodes = build_netlist(config)[1]
     word = nodes["word"]

@@ -56,10 +56,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.energy import group_energies, source_energies
 from memspice.analysis.readout import readout_voltages, sample_readout
@@ -91,6 +90,9 @@ from memspice.engine.budget import RunCost, array_cost
 from memspice.spicelib.variation import Population, PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 ENCODINGS = ("amplitude", "pwm", "bitserial")
 READOUTS = ("tia", "integrator")
@@ -356,6 +358,8 @@ class VmmResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``results``: ``batch, output, ideal, analog, digital`` (units of W·X), one row per output and vector."""
+        import pandas as pd
+
         batch, outputs = self.ideal.shape
         return {"results": pd.DataFrame({
             "batch": np.repeat(np.arange(batch), outputs), "output": np.tile(np.arange(outputs), batch),

@@ -23,9 +23,7 @@ import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Mapping
 
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.options import RunOptions
@@ -36,6 +34,9 @@ from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import run_is_complete, write_report
 from memspice.studies.write_scheme import MAX_LINES, WriteSchemeConfig, WriteSchemeResult, run_write_scheme
 from memspice.studies.write_scheme import cost as write_scheme_cost
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 #: Columns of :attr:`WriteMarginResult.table`, in order.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -250,6 +251,8 @@ def _row(coords: Mapping[str, Any], result: WriteSchemeResult) -> dict[str, Any]
 
 def tabulate(config: WriteMarginConfig, results: list[WriteSchemeResult], *, t_total_s: float) -> WriteMarginResult:
     """The margin result of every point's write-scheme result (in the order of ``config.grid``)."""
+    import pandas as pd
+
     rows = [_row(point.coords, result) for point, result in zip(config.grid, results)]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     return WriteMarginResult(

@@ -31,10 +31,9 @@ import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from memspice.analysis.crossbar_readers import cell_voltages
 from memspice.circuits.cells import state_nodes
@@ -62,6 +61,9 @@ from memspice.engine.budget import RunCost, array_cost, transient_points
 from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import Job, ProgressCallback, Study, register_study, run_plan
 from memspice.studies.report import netlist_files, write_report
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, not with the study
+    import pandas as pd
 
 #: Largest number of word lines (and of bit lines) of the array.
 MAX_LINES = 256
@@ -268,6 +270,8 @@ class WriteSchemeResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``cells``: row, col, role, state_before, state_after, d_state, v_peak_V (one row per cell)."""
+        import pandas as pd
+
         r, c = np.indices((self.config.rows, self.config.cols))
         return {"cells": pd.DataFrame({
             "row": r.ravel(), "col": c.ravel(), "role": self.roles.ravel().astype(str),
@@ -294,6 +298,9 @@ def build_netlist(config: WriteSchemeConfig) -> tuple[Netlist, CrossbarNodes, np
                             max_step_s=min(pulse.rise_s, pulse.width_s / 20), uic=True)
     # A table of the targets' states for a person running the saved netlist with `ngspice -b`.
     netlist.print_vectors = [f"v({states[r, c]})" for r, c in config.targets]
+    # No Netlist.saves: analyse() reads every vector but the drivers' own nodes, and VACASK's
+    # float-scheme transient (floating lines) takes other time steps when a save list changes
+    # its node order, so saving the subset would cost exactness and gain nothing.
     return netlist, nodes, states
 
 
@@ -309,15 +316,16 @@ def analyse(config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Wa
     started = time.perf_counter()
     (job,), (waveforms,) = jobs, outputs
     _, nodes, states = build_netlist(config)  # the node names (the job's netlist has the same)
-    data = np.stack([waveforms.column(f"v({name})_V") for name in states.ravel()], axis=-1)
+    state_columns = np.char.add(np.char.add("v(", states.astype(str)), ")_V")
+    state_before, state_after = waveforms.family(state_columns, point=0), waveforms.family(state_columns, point=-1)
     v_peak = np.abs(cell_voltages(nodes, waveforms, point=None)).max(axis=0)
     energy = float(sum(source_energies(waveforms, job.netlist).values()))
     modules = netlist_files(waveforms)
     t_simulate = waveforms.simulate_time_s if waveforms.simulate_time_s is not None else waveforms.wall_time_s
     return WriteSchemeResult(
         config=config, netlist_name=f"{job.name}{waveforms.netlist_suffix}", netlist_text=waveforms.netlist_text,
-        modules=types.MappingProxyType(modules), state_before=data[0].reshape(states.shape),
-        state_after=data[-1].reshape(states.shape), v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
+        modules=types.MappingProxyType(modules), state_before=state_before,
+        state_after=state_after, v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
         engine_version=waveforms.engine_version, t_simulate_s=float(t_simulate),
         t_total_s=waveforms.wall_time_s + time.perf_counter() - started,
     )
