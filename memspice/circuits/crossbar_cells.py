@@ -228,7 +228,7 @@ class MemristorCells:
         """Each cell's conductance (S) at ``v_read_V`` in its initial state, from the model equations."""
         from memspice.spicelib.conductance import read_conductance
 
-        return read_conductance(self.model, self.values, self.state0, v_read_V=v_read_V)
+        return read_conductance(self.model, self.values, self.state0, v_read_V=v_read_V, cell_values=self.cell_values)
 
     def definitions(self, netlist: Netlist) -> None:
         subcircuit, twin = _memristor_definitions(self.model, self.values, tuple(self.cell_values))

@@ -53,13 +53,15 @@ def device_params(model: str, overrides: Mapping[str, Any] | None = None) -> dic
 class ArrayBench:
     """The array a program runs on: ``rows × cols`` catalog memristors (``model`` with
     parameter overrides ``params``; after construction every parameter, resolved), every
-    word/bit segment ``r_wire_ohm`` (Ω)."""
+    word/bit segment ``r_wire_ohm`` (Ω); ``cell_params`` are parameters that differ per cell
+    (name -> ``(rows, cols)``, a device population)."""
 
     rows: int = 4
     cols: int = 4
     model: str = "vteam"
     params: Mapping[str, Any] = field(default_factory=dict)
     r_wire_ohm: float = 0.0
+    cell_params: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from memspice.spicelib import get_model
@@ -85,7 +87,7 @@ class ArrayBench:
         """The array with every cell at ``states`` (range-checked against the model)."""
         from memspice.spicelib import get_model
 
-        return MemristorCells(get_model(self.model), states, self.params)
+        return MemristorCells(get_model(self.model), states, self.params, self.cell_params)
 
     def clip_states(self, states: np.ndarray) -> np.ndarray:
         """``states`` clipped to the range of the model's initial-state parameter. The soft

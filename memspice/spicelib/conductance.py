@@ -29,7 +29,7 @@ supported: :class:`~memspice.errors.ParameterError` says so.
 from __future__ import annotations
 
 import ast
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -50,8 +50,10 @@ _FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
-def current_function(model: MemristorModel, values: Mapping[str, ParamValue]) -> Callable[[object, object], np.ndarray]:
-    """``f(v, x)``: the model's device current (A) at voltage ``v`` (V) and state ``x``, numpy-broadcast.
+def current_function(model: MemristorModel, values: Mapping[str, ParamValue],
+                     cell_values: Mapping[str, np.ndarray] | None = None) -> Callable[[object, object], np.ndarray]:
+    """``f(v, x)``: the model's device current (A) at voltage ``v`` (V) and state ``x``, numpy-broadcast;
+    ``cell_values`` (name -> array shaped like ``x``) replace parameters cell by cell.
 
     Raises
     ------
@@ -63,7 +65,8 @@ def current_function(model: MemristorModel, values: Mapping[str, ParamValue]) ->
     if parsed.equations.controlled_by != "voltage":
         raise ParameterError(f"model {model.name} is current-controlled (v = f(i, x)); only voltage-controlled "
                              "models (i = f(v, x)) have a read conductance here")
-    parameters = {key: float(value) for key, value in model.numeric(resolved).items()}
+    parameters: dict[str, Any] = {key: float(value) for key, value in model.numeric(resolved).items()}
+    parameters.update({key: np.asarray(value, dtype=np.float64) for key, value in (cell_values or {}).items()})
     randoms = {random.name: 0.0 for random in parsed.equations.random_inputs}
     helpers = {helper.name: (helper.args, body) for helper, body in parsed.helpers}
 
@@ -76,10 +79,11 @@ def current_function(model: MemristorModel, values: Mapping[str, ParamValue]) ->
 
 
 def read_conductance(model: MemristorModel, values: Mapping[str, ParamValue], state: object,
-                     *, v_read_V: float) -> np.ndarray:
-    """Read conductance ``i(v_read, x)/v_read`` (S) of every state in ``state`` (any shape)."""
+                     *, v_read_V: float, cell_values: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """Read conductance ``i(v_read, x)/v_read`` (S) of every state in ``state`` (any shape), with
+    per-cell parameters ``cell_values`` (arrays shaped like ``state``) where given."""
     v_read = _read_voltage(v_read_V)
-    return current_function(model, values)(v_read, state) / v_read
+    return current_function(model, values, cell_values)(v_read, state) / v_read
 
 
 def state_for_conductance(model: MemristorModel, values: Mapping[str, ParamValue], conductance_S: object,

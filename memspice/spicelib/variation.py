@@ -217,6 +217,11 @@ class PopulationConfig(ConfigBase):
         doc="device-to-device spread of a memristor model parameter, NAME=KIND:SPREAD with KIND normal, "
             "lognormal or uniform and SPREAD relative (e.g. roff=lognormal:0.1, v_off=normal:0.05)",
     )
+    cycle_parameters: Mapping[str, Any] = setting(
+        default_factory=dict, cli="vary-cycle",
+        doc="cycle-to-cycle spread of a memristor model parameter, redrawn for every pulse (co-simulated "
+            "studies), NAME=KIND:SPREAD as for --vary, on top of the device's own value (e.g. k_off=lognormal:0.3)",
+    )
 
     def check(self) -> None:
         try:
@@ -228,11 +233,12 @@ class PopulationConfig(ConfigBase):
                               "(stuck-on + stuck-off + dead ≤ 1)")
         if self.drift_nu is not None and self.drift_time_s is None:
             raise ConfigError("drift_nu", self.drift_nu, "unset without drift_time_s", reason="has no drift to set")
-        for name, text in self.parameters.items():
-            try:
-                parse_spread(text)
-            except ValueError as error:
-                raise ConfigError(f"parameters.{name}", text, str(error)) from None
+        for field_name in ("parameters", "cycle_parameters"):
+            for name, text in getattr(self, field_name).items():
+                try:
+                    parse_spread(text)
+                except ValueError as error:
+                    raise ConfigError(f"{field_name}.{name}", text, str(error)) from None
 
     def refuse_conductance_variation(self, cells: str) -> None:
         """ConfigError naming the first conductance-level setting given, for a study whose cells
@@ -246,11 +252,21 @@ class PopulationConfig(ConfigBase):
 
     def refuse_parameter_variation(self, cells: str) -> None:
         """ConfigError for ``parameters`` given to a study whose cells are fixed conductances."""
-        if self.parameters:
-            name = sorted(self.parameters)[0]
-            raise ConfigError(f"population.parameters.{name}", self.parameters[name], f"unset: the cells are {cells}; "
-                              "use --variation / --stuck-on / --stuck-off / --dead",
-                              reason="varies a memristor model parameter")
+        for field_name in ("parameters", "cycle_parameters"):
+            given = getattr(self, field_name)
+            if given:
+                name = sorted(given)[0]
+                raise ConfigError(f"population.{field_name}.{name}", given[name], f"unset: the cells are {cells}; "
+                                  "use --variation / --stuck-on / --stuck-off / --dead",
+                                  reason="varies a memristor model parameter")
+
+    def refuse_cycle_variation(self, study: str) -> None:
+        """ConfigError for ``cycle_parameters`` in a study that simulates one pulse (nothing to redraw)."""
+        if self.cycle_parameters:
+            name = sorted(self.cycle_parameters)[0]
+            raise ConfigError(f"population.cycle_parameters.{name}", self.cycle_parameters[name],
+                              f"unset: {study} applies one pulse (use --vary for a device-to-device spread)",
+                              reason="is redrawn per pulse")
 
     @property
     def varies_conductances(self) -> bool:
@@ -267,20 +283,40 @@ class PopulationConfig(ConfigBase):
         rng = np.random.default_rng((int(seed), POPULATION_STREAM, 1))
         drawn = {}
         for name in sorted(self.parameters):
-            names = [p.name for p in model.parameters if not p.is_choice and p.name != model.state_initial]
-            if name not in names:
-                raise ConfigError(f"population.parameters.{name}", self.parameters[name],
-                                  f"a numeric parameter of {model.name}: {', '.join(names)}",
-                                  reason=f"names no parameter of {model.name} that can vary per cell")
+            self._check_varied(model, name, self.parameters[name], "parameters")
             low, high = model.parameter(name).bounds
             drawn[name] = draw_spread(float(values[name]), self.parameters[name], shape, rng, low=low, high=high)
             drawn[name].flags.writeable = False
         return drawn
 
+    def draw_cycle(self, model: Any, device_values: Mapping[str, np.ndarray], values: Mapping[str, Any],
+                   shape: tuple[int, int], seed: int, cycle: int) -> dict[str, np.ndarray]:
+        """The per-cell parameters of pulse (or round) ``cycle``: each of ``cycle_parameters``
+        drawn around the device's own value (``device_values``, else the nominal ``values``) and
+        truncated to the parameter's range; the device-to-device values of the others as they
+        are. Deterministic in ``(seed, cycle)``."""
+        drawn = dict(device_values)
+        rng = np.random.default_rng((int(seed), POPULATION_STREAM, 2, int(cycle)))
+        for name in sorted(self.cycle_parameters):
+            self._check_varied(model, name, self.cycle_parameters[name], "cycle_parameters")
+            low, high = model.parameter(name).bounds
+            base = np.asarray(device_values.get(name, np.full(shape, float(values[name]))), dtype=float)
+            factor = draw_spread(1.0, self.cycle_parameters[name], shape, rng, low=-np.inf, high=np.inf)
+            drawn[name] = np.clip(base * factor, low, high)
+            drawn[name].flags.writeable = False
+        return drawn
+
+    def _check_varied(self, model: Any, name: str, text: str, field_name: str) -> None:
+        names = [p.name for p in model.parameters if not p.is_choice and p.name != model.state_initial]
+        if name not in names:
+            raise ConfigError(f"population.{field_name}.{name}", text,
+                              f"a numeric parameter of {model.name}: {', '.join(names)}",
+                              reason=f"names no parameter of {model.name} that can vary per cell")
+
     @property
     def is_ideal(self) -> bool:
         """True when every cell is at its target (nothing drawn)."""
-        return not self.varies_conductances and not self.parameters
+        return not self.varies_conductances and not self.parameters and not self.cycle_parameters
 
     def describe(self) -> str:
         """One line for titles, e.g. ``lognormal:0.2, 2% stuck-off``."""
@@ -290,6 +326,7 @@ class PopulationConfig(ConfigBase):
         if self.drift_time_s is not None:
             parts.append(f"drift to {self.drift_time_s:g} s")
         parts += [f"{name} {text}" for name, text in sorted(self.parameters.items())]
+        parts += [f"{name} {text} per pulse" for name, text in sorted(self.cycle_parameters.items())]
         return ", ".join(parts) or "ideal"
 
     def draw(self, g_target_S: np.ndarray, seed: int, *, g_on_S: float, g_off_S: float) -> Population:

@@ -51,6 +51,7 @@ from memspice.engine.options import RunOptions
 from memspice.errors import ParameterError
 from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, run_schedule
 from memspice.engine.budget import RunCost, array_cost
+from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -114,6 +115,11 @@ class CoincidenceConfig(ConfigBase):
                                      "leaves room both ways)")
     r_wire_ohm: float = setting(0.0, unit="Ω", low=0.0, high=1e4, cli="r-wire",
                                 doc="resistance of every word- and bit-line segment")
+    population: PopulationConfig = setting(
+        default_factory=PopulationConfig,
+        doc="device population: model parameters drawn per cell from --seed (--vary NAME=KIND:SPREAD)",
+    )
+    seed: int = setting(0, low=0, high=10**9, doc="seed of the device population")
 
     def check(self) -> None:
         for name, what in (("x", "row inputs"), ("delta", "column errors")):
@@ -135,6 +141,8 @@ class CoincidenceConfig(ConfigBase):
         object.__setattr__(self, "params", types.MappingProxyType(params))
         self._check_state0()
         self._check_thresholds()
+        self.population.refuse_conductance_variation(f"{self.model} memristors")
+        self.population.refuse_cycle_variation("coincidence (one transient)")
         self._check_cost()
         predicted = self.predicted_dx_per_pulse()
         if predicted is not None:
@@ -192,7 +200,11 @@ class CoincidenceConfig(ConfigBase):
 
     @property
     def bench(self) -> ArrayBench:
-        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm)
+        """The array, with the model parameters the population draws per cell."""
+        from memspice.spicelib import get_model
+
+        drawn = self.population.draw_parameters(get_model(self.model), self.params, self.shape, self.seed)
+        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, drawn)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -375,7 +387,7 @@ class CoincidenceResult:
             "delta": np.asarray(config.delta).tolist(), "model": config.model, "params": dict(config.params),
             "v_write_V": config.v_write_V, "slot_width_s": config.slot_width_s, "rise_s": config.rise_s,
             "gap_s": config.gap_s, "v_read_V": config.v_read_V, "state0": config.state0,
-            "r_wire_ohm": config.r_wire_ohm,
+            "r_wire_ohm": config.r_wire_ohm, "seed": config.seed, "population": config.population.to_dict(),
             "engine": {"backend": self.run.waveforms.backend, "version": self.run.waveforms.engine_version},
             "slots_positive": slots[0], "slots_negative": slots[1],
             "count_level_V": self.pulses.level_V,

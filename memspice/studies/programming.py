@@ -51,6 +51,7 @@ from memspice.flows.array_pulses import (
     run_schedules,
 )
 from memspice.engine.budget import RunCost, array_cost
+from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
 
@@ -147,6 +148,10 @@ class ProgramConfig(ConfigBase):
     read_width_s: float = setting(10e-9, unit="s", low=1e-12, high=1e-6, cli="read-width",
                                   doc="flat top of every read")
     gap_s: float = setting(2e-9, unit="s", low=1e-12, high=1e-6, cli="gap", doc="0 V between phases")
+    population: PopulationConfig = setting(
+        default_factory=PopulationConfig,
+        doc="device population: model parameters drawn per cell (--vary) and per pulse (--vary-cycle) from --seed",
+    )
 
     def check(self) -> None:
         from memspice.spicelib import get_model
@@ -175,6 +180,10 @@ class ProgramConfig(ConfigBase):
         object.__setattr__(self, "cols", targets.shape[1])
         if self.tolerance_S is None:
             object.__setattr__(self, "tolerance_S", 0.02 * (g_high - g_low))
+        self.population.refuse_conductance_variation(f"{self.model} memristors")
+        object.__setattr__(self, "_device_params", self.population.draw_parameters(
+            get_model(self.model), self.params, self.shape, self.seed))
+        self.bench_for_cycle(0)  # draws (and so checks) the cycle-to-cycle parameters
         self._check_cost()
 
     def _given_targets(self, g_low: float, g_high: float) -> np.ndarray:
@@ -256,7 +265,19 @@ class ProgramConfig(ConfigBase):
 
     @property
     def bench(self) -> ArrayBench:
-        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm)
+        """The array with its device-to-device parameters (the same for every pulse)."""
+        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, self._device_params)  # type: ignore[attr-defined]
+
+    def bench_for_cycle(self, cycle: int) -> ArrayBench:
+        """The array as pulse (or write-verify round) ``cycle`` finds it: :attr:`bench` with the
+        cycle-to-cycle parameters redrawn for that cycle (the same bench without any)."""
+        if not self.population.cycle_parameters:
+            return self.bench
+        from memspice.spicelib import get_model
+
+        drawn = self.population.draw_cycle(get_model(self.model), self._device_params, self.params,  # type: ignore[attr-defined]
+                                           self.shape, self.seed, cycle)
+        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, drawn)
 
     def initial_states(self) -> np.ndarray:
         states = pattern_values(*self.shape, self.pattern, on=self.state_on, off=self.state_off, seed=self.seed)
@@ -421,6 +442,7 @@ class ProgramResult:
             "initial_S": self.initial_S.ravel(),
             "verify_final_S": self.verify.final_S.ravel(), "verify_pulses": self.verify.pulses.ravel(),
             "open_loop_final_S": self.open_loop.final_S.ravel(), "open_loop_pulses": self.open_loop.pulses.ravel(),
+            **{name: values.ravel() for name, values in config.bench.cell_params.items()},
         })
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -436,6 +458,10 @@ class ProgramResult:
             "r_wire_ohm": config.r_wire_ohm, "pattern": config.pattern, "v_read_V": config.v_read_V,
             "v_program_V": config.v_program_V, "tolerance_S": config.tolerance_S, "max_pulses": config.max_pulses,
             "g_range_S": list(config.g_range_S), "parallel": config.parallel,
+            "seed": config.seed, "population": config.population.to_dict(),
+            "write_verify_pulses_per_cell": _distribution(self.verify.pulses),
+            "final_error_S": {"write-verify": _distribution(self.verify.final_S - config.target_matrix_S),
+                              "write-without-verify": _distribution(self.open_loop.final_S - config.target_matrix_S)},
             "calibration": {"up_sign": self.calibration.up_sign,
                             "pulses_to_cross_up": self.calibration.pulses_to_cross(+1),
                             "pulses_to_cross_down": self.calibration.pulses_to_cross(-1),
@@ -447,6 +473,14 @@ class ProgramResult:
             "engine": {"backend": self.engine, "version": self.engine_version},
             "wall_time_s": {m["method"]: m["wall_time_s"] for m in methods},
         }
+
+
+def _distribution(values: np.ndarray) -> dict[str, float]:
+    """Mean, standard deviation, min, quartiles and max of ``values`` (a per-cell quantity)."""
+    v = np.asarray(values, dtype=float).ravel()
+    q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
+    return {"mean": float(v.mean()), "std": float(v.std()), "min": float(q[0]), "q25": float(q[1]),
+            "median": float(q[2]), "q75": float(q[3]), "max": float(q[4])}
 
 
 def _read_all(config: ProgramConfig, states: np.ndarray, name: str,
@@ -573,8 +607,9 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
             amplitude = direction * calibration.up_sign * config.v_program_V
             plans.append((cursor, direction, width, amplitude, config.schedule([
                 config.write_phase([(r, c)], amplitude, width, f"write {r},{c}"), config.read_phase(r)])))
-        runs = run_schedules(config.bench, [(states, plan[-1]) for plan in plans], options=options,
-                             name="write_verify")
+        # One cycle-to-cycle draw per round: each cell gets at most one pulse a round.
+        runs = run_schedules(config.bench_for_cycle(1 + transients), [(states, plan[-1]) for plan in plans],
+                             options=options, name="write_verify")
         round_states = states.copy()
         for (cursor, direction, width, amplitude, _), run in zip(plans, runs):
             r, c, g = cursor.row, cursor.col, cursor.g_S
@@ -654,7 +689,9 @@ def write_without_verify(config: ProgramConfig, calibration: Calibration, states
                 width_s=config.open_loop_width_s, rise_s=config.rise_s)
     steps = len(phases)
     phases += [config.read_phase(r) for r in range(rows)]
-    run = run_schedule(config.bench, states0, config.schedule(phases), options=options, name="write_without_verify")
+    # One transient for the whole program: one cycle-to-cycle draw for it.
+    run = run_schedule(config.bench_for_cycle(0), states0, config.schedule(phases), options=options,
+                       name="write_without_verify")
     final = np.array([run.read_row_conductance_S(steps + r) for r in range(rows)])
     result = MethodResult("write-without-verify", final, counts, run.energy_J(), run.schedule.stop_s,
                           time.perf_counter() - started, 1, steps)

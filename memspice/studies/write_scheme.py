@@ -142,6 +142,7 @@ class WriteSchemeConfig(ConfigBase):
                 raise ConfigError(name, value, f"{state.range_text()} (the state of {model.name})")
             model.resolve({**self.params, model.state_initial: value})
         self.population.refuse_conductance_variation(f"{model.name} memristors")
+        self.population.refuse_cycle_variation("write-scheme")
         self.cell_params  # draws (and so checks) the varied parameters
         pulse = self.pulse
         max_step = min(pulse.rise_s, pulse.width_s / 20)
