@@ -141,6 +141,17 @@ class FixedConductanceCells:
                               1.0 / self.conductance_S.ravel())]
 
 
+def _check_inside(values: np.ndarray, model: MemristorModel, name: str, *, what: str) -> None:
+    """ParameterError naming the first entry of ``values`` outside the range of ``model.name``."""
+    parameter = model.parameter(name)
+    low, high = parameter.bounds
+    bad = (values < low) | (values > high)
+    if bad.any():
+        index = tuple(int(k) for k in np.argwhere(bad)[0])
+        raise ParameterError(f"{what}[{index[0]}, {index[1]}]={float(values[index])!r} is outside the range "
+                             f"{parameter.range_text()} of {model.name}.{name}")
+
+
 @dataclass(frozen=True, eq=False)
 class MemristorCells:
     """One catalog memristor per cell, ``Xc<i>_<j> w b <subcircuit> <x0>=state0[i, j]``.
@@ -176,13 +187,7 @@ class MemristorCells:
             raise ParameterError(f"model must be a catalog MemristorModel, not {type(self.model).__name__}")
         object.__setattr__(self, "values", self.model.resolve(self.values))
         state = _matrix(self.state0, what="state0", unit=self.model.state_unit or "state")
-        parameter = self.model.parameter(self.model.state_initial)
-        low, high = parameter.bounds
-        bad = (state < low) | (state > high)
-        if bad.any():
-            index = tuple(int(k) for k in np.argwhere(bad)[0])
-            raise ParameterError(f"state0[{index[0]}, {index[1]}]={float(state[index])!r} is outside the range "
-                                 f"{parameter.range_text()} of {self.model.name}.{parameter.name}")
+        _check_inside(state, self.model, self.model.state_initial, what="state0")
         # Cross-parameter rules (e.g. a state inside [g_min, g_max]) checked at both extremes.
         for extreme in (float(state.min()), float(state.max())):
             self.model.resolve({**self.values, self.model.state_initial: extreme})
@@ -195,12 +200,7 @@ class MemristorCells:
             array = _matrix(given, what=f"cell_values[{name!r}]", unit=parameter.unit or "-")
             if array.shape != state.shape:
                 raise ParameterError(f"cell_values[{name!r}] has shape {array.shape}; the array is {state.shape}")
-            low, high = parameter.bounds
-            bad = (array < low) | (array > high)
-            if bad.any():
-                index = tuple(int(k) for k in np.argwhere(bad)[0])
-                raise ParameterError(f"cell_values[{name!r}][{index[0]}, {index[1]}]={float(array[index])!r} is outside "
-                                     f"the range {parameter.range_text()} of {self.model.name}.{name}")
+            _check_inside(array, self.model, name, what=f"cell_values[{name!r}]")
             per_cell[name] = array
         object.__setattr__(self, "cell_values", per_cell)
 
