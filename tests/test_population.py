@@ -132,9 +132,9 @@ def test_the_cli_takes_the_population_and_reports_it(tmp_path, capsys) -> None:
 
 
 def test_vmm_programs_its_mapped_conductances_through_the_population(tmp_path) -> None:
-    """The simulated outputs move with the drawn conductances: the analog error against the
-    quantised product is ~1e-10 of full scale with ideal cells, and matches the ideal product of
-    the drawn conductances (computed here from cells the study reports) with noise."""
+    """The simulated outputs move with the drawn conductances: with noise the programming stage
+    carries the error and the analog stage (simulated against the drawn conductances' ideal
+    product) stays at the readout's ~1e-8 of full scale, as with ideal cells."""
     import json
 
     from memspice.studies.vmm import VmmConfig, column_conductances, drawn_conductances, run_vmm
@@ -144,7 +144,8 @@ def test_vmm_programs_its_mapped_conductances_through_the_population(tmp_path) -
     noisy_config = VmmConfig(weights=weights, inputs=inputs, population=PopulationConfig(programming="lognormal:0.3"),
                              seed=5)
     noisy = run_vmm(noisy_config, options=RunOptions(engine="shared"))
-    assert ideal.errors()["analog"]["rmse_fs"] < 1e-8 < 1e-4 < noisy.errors()["analog"]["rmse_fs"]
+    assert ideal.errors()["programming"]["rmse_fs"] == 0 < 1e-4 < noisy.errors()["programming"]["rmse_fs"]
+    assert max(ideal.errors()["analog"]["rmse_fs"], noisy.errors()["analog"]["rmse_fs"]) < 1e-7
     # Independent of the readout chain: the drawn differential conductances times the inputs.
     g = drawn_conductances(noisy_config).g_programmed_S
     _, plus, minus, delta = column_conductances(noisy_config)

@@ -305,12 +305,14 @@ class VmmTrace:
 
 @dataclass(frozen=True, eq=False)
 class VmmResult:
-    """``ideal``, ``quantised``, ``analog``, ``digital``: ``(batch, outputs)`` in units of W·X;
-    ``engine`` and ``engine_version`` name the simulator that ran."""
+    """``ideal``, ``quantised``, ``programmed``, ``analog``, ``digital``: ``(batch, outputs)`` in units
+    of W·X (``programmed``: the quantised inputs times the weights the drawn conductances hold,
+    ideal wires and readout); ``engine`` and ``engine_version`` name the simulator that ran."""
 
     config: VmmConfig
     ideal: np.ndarray
     quantised: np.ndarray
+    programmed: np.ndarray
     analog: np.ndarray
     digital: np.ndarray
     adc_codes: np.ndarray  # (batch, cycles, outputs)
@@ -327,7 +329,8 @@ class VmmResult:
     def errors(self) -> dict[str, dict[str, float]]:
         """Per stage: RMSE and max |error| normalised to :attr:`VmmConfig.full_scale`."""
         fs = self.config.full_scale
-        stages = {"mapping": self.quantised - self.ideal, "analog": self.analog - self.quantised,
+        stages = {"mapping": self.quantised - self.ideal, "programming": self.programmed - self.quantised,
+                  "analog": self.analog - self.programmed,
                   "adc": self.digital - self.analog, "total": self.digital - self.ideal}
         return {name: {"rmse_fs": float(np.sqrt(np.mean(d**2)) / fs), "max_abs_fs": float(np.max(np.abs(d)) / fs)}
                 for name, d in stages.items()}
@@ -494,6 +497,15 @@ def _netlist(config: VmmConfig, vector: int) -> tuple[Netlist, CrossbarNodes, Re
                          feedback)
 
 
+def programmed_weights(config: VmmConfig) -> np.ndarray:
+    """``(rows, outputs)`` weights the drawn conductances hold: (G_plus − G_minus) / Δ per unit of
+    weight, the same read of the columns the readout differences (equal to the quantised
+    weights for an ideal population)."""
+    _, plus, minus, delta = column_conductances(config)
+    g = drawn_conductances(config).g_programmed_S  # single-ended: `minus` is the reference column
+    return (g[:, plus] - g[:, minus]) / delta
+
+
 def drawn_conductances(config: VmmConfig) -> Population:
     """The mapped conductances (:func:`column_conductances`) as programmed: through the device
     population, seeded by ``seed``; stuck cells at g_max / g_min."""
@@ -543,6 +555,7 @@ def analyse(config: VmmConfig, jobs: Sequence[Job], outputs: Sequence[Waveforms]
     first = outputs[0]
     return VmmResult(
         config=config, ideal=config.input_matrix @ config.weight_matrix, quantised=x_q @ config.mapping.weights(),
+        programmed=x_q @ programmed_weights(config),
         analog=analog_codes * step, digital=digital_codes * config.lsb_units * step, adc_codes=np.array(all_codes),
         feedback=feedback, energy_J=energy, energy_groups_J=energy_groups,
         latency_s=float(outputs[-1].column("time")[-1]), trace=trace, netlist_text=first.netlist_text,
