@@ -250,3 +250,38 @@ def test_the_lowest_cycle_count_the_help_advertises_runs(tmp_path: Path) -> None
     assert main(["hysteresis", "--model", "hp", "--cycles", "1", "--freq", "1,10", "--out", str(tmp_path / "o")]) == 0
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["cycles"] == 1 and summary["complete"] is True
+
+
+def test_a_bug_is_one_line_with_exit_3_and_the_traceback_with_debug(tmp_path: Path, capsys) -> None:
+    """An exception that is not a MemspiceError (a bug) prints one line naming it, status 3;
+    with --debug the traceback comes too."""
+    from dataclasses import dataclass
+
+    from memspice.config import ConfigBase, setting
+    from memspice.studies import base
+
+    @dataclass(frozen=True)
+    class Nothing(ConfigBase):
+        size: int = setting(1, low=1, high=2, doc="unused")
+
+    def broken(config, options, *, progress):
+        raise ZeroDivisionError("a bug on purpose")
+
+    base.all_studies()
+    study = base.register_study(base.Study(name="broken-study", Config=Nothing, title="t", description="d",
+                                           loop=broken, report=lambda result, folder: {},
+                                           cost=lambda config: base_cost()))
+    try:
+        assert main(["broken-study", "--out", str(tmp_path / "a")]) == 3
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "internal error: ZeroDivisionError: a bug on purpose" in err
+        with pytest.raises(ZeroDivisionError):
+            main(["broken-study", "--out", str(tmp_path / "b"), "--debug"])
+    finally:
+        base._STUDIES.pop(study.name, None)
+
+
+def base_cost():
+    from memspice.engine.budget import RunCost
+
+    return RunCost(what="nothing", elements=1, nodes=1)
