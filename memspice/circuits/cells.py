@@ -107,12 +107,16 @@ class SelectorCells:
     selector_state0:
         Initial selector state, one number or one per cell (rows × cols), in [0, 1];
         default the model's initial-state parameter (``s0`` of ``selector_values``, 0 = OFF).
+    selector_cell_values:
+        Selector parameters that differ from cell to cell (name -> ``(rows, cols)``, e.g. a
+        spread of ``v_th``), each inside its range; written on every selector instance.
     """
 
     storage: Storage
     selector: str | MemristorModel = "ts"
     selector_values: Mapping[str, ParamValue] = field(default_factory=dict)
     selector_state0: float | np.ndarray | None = None
+    selector_cell_values: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_storage(self.storage, "SelectorCells")
@@ -122,6 +126,12 @@ class SelectorCells:
         initial = self.selector_values[model.state_initial] if self.selector_state0 is None else self.selector_state0
         state = _per_cell(initial, self.shape, what="selector_state0", low=0.0, high=1.0)
         object.__setattr__(self, "selector_state0", state)
+        per_cell = {}
+        for name, given in self.selector_cell_values.items():
+            parameter = model.parameter(name)
+            low, high = parameter.bounds
+            per_cell[name] = _per_cell(given, self.shape, what=f"selector_cell_values[{name!r}]", low=low, high=high)
+        object.__setattr__(self, "selector_cell_values", per_cell)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -144,7 +154,8 @@ class SelectorCells:
         from memspice.spicelib.selector import selector_osdi_model, selector_subcircuit
 
         netlist.define(selector_subcircuit(self.selector_model, self.selector_values))
-        netlist.define_osdi(selector_osdi_model(self.selector_model, self.selector_values))
+        netlist.define_osdi(selector_osdi_model(self.selector_model, self.selector_values,
+                                                tuple(self.selector_cell_values)))
         self.storage.definitions(netlist)
 
     def elements(self, site: CellSite) -> list[object]:
@@ -152,8 +163,10 @@ class SelectorCells:
         model = self.selector_model
         # Every numeric selector parameter is written per instance only where the model takes it
         # per instance (s0); the rest are the subcircuit's defaults, i.e. the resolved values.
+        params = {model.state_initial: self.selector_state0.ravel(),
+                  **{name: values.ravel() for name, values in self.selector_cell_values.items()}}
         selectors = InstanceArray(site.names(SELECTOR_TAG).ravel(), (site.word_nodes.ravel(), middle.ravel()),
-                                  self.selector_subcircuit, {model.state_initial: self.selector_state0.ravel()})
+                                  self.selector_subcircuit, params)
         return [selectors, *self.storage.elements(CellSite(site.prefix, middle, site.bit_nodes))]
 
 
@@ -239,6 +252,7 @@ def make_cells(
     *,
     selector: str | MemristorModel = "ts",
     selector_values: Mapping[str, ParamValue] | None = None,
+    selector_cell_values: Mapping[str, np.ndarray] | None = None,
     gate_voltage_V: float | np.ndarray = 1.2,
     transistor: AccessTransistor | None = None,
 ) -> CellArray:
@@ -250,7 +264,8 @@ def make_cells(
         _check_storage(storage, "make_cells")
         return storage
     if kind == "1S1R":
-        return SelectorCells(storage, selector=selector, selector_values=selector_values or {})
+        return SelectorCells(storage, selector=selector, selector_values=selector_values or {},
+                             selector_cell_values=selector_cell_values or {})
     if kind == "1T1R":
         return TransistorCells(storage, gate_voltage_V=gate_voltage_V, transistor=transistor or AccessTransistor())
     raise ParameterError(f"cell kind {kind!r} is not known; use one of {', '.join(CELL_KINDS)}")

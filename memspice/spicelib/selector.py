@@ -117,11 +117,13 @@ def selector_subcircuit(model: MemristorModel, values: Mapping[str, ParamValue])
     return memristor_subcircuit(model, values)
 
 
-def selector_osdi_model(model: MemristorModel, values: Mapping[str, ParamValue]) -> OsdiModel:
-    """The Verilog-A twin of :func:`selector_subcircuit` for VACASK netlists."""
+def selector_osdi_model(model: MemristorModel, values: Mapping[str, ParamValue],
+                        instance_params: tuple[str, ...] = ()) -> OsdiModel:
+    """The Verilog-A twin of :func:`selector_subcircuit` for VACASK netlists (``instance_params``:
+    parameters set per cell)."""
     from memspice.spicelib.veriloga import osdi_model
 
-    return osdi_model(model, values)
+    return osdi_model(model, values, instance_params)
 
 
 # --------------------------------------------------------------------------- threshold switch

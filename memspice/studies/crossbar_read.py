@@ -147,7 +147,12 @@ class CrossbarReadConfig(ConfigBase):
                 if getattr(self, name) is None:
                     raise ConfigError(name, None, f"a whole number in [1, {MAX_LINES}] (or give a conductance matrix)",
                                       reason="is required")
-        self.population.refuse_parameter_variation("fixed conductances")
+        if self.cell == "1S1R":
+            self.population.refuse_cycle_variation("crossbar-read (one read)")
+            self.selector_cell_values  # draws (and so checks) the selector spreads
+        else:
+            self.population.refuse_parameter_variation(f"fixed conductances ({self.cell}; --vary spreads the "
+                                                       "selector of 1S1R cells)")
         rows, cols = self.shape
         single = self.scheme != "parallel"
         if self.inputs_V is not None:
@@ -190,6 +195,17 @@ class CrossbarReadConfig(ConfigBase):
         if self.scheme == "parallel":
             return None
         return self.selected if self.selected is not None else (0, self.shape[1] - 1)
+
+    @functools.cached_property
+    def selector_cell_values(self) -> dict[str, np.ndarray]:
+        """Per-cell selector parameters of a 1S1R array (``population.parameters`` name the
+        selector's parameters, e.g. ``v_th``), drawn from ``seed``; empty otherwise."""
+        if self.cell != "1S1R" or not self.population.parameters:
+            return {}
+        from memspice.spicelib.selector import get_selector
+
+        model = get_selector("ts")
+        return self.population.draw_parameters(model, model.resolve({}), self.shape, self.seed)
 
     @functools.cached_property
     def drawn(self) -> Population:
@@ -408,7 +424,8 @@ def build_netlist(config: CrossbarReadConfig) -> tuple[Netlist, CrossbarNodes]:
                f"r_bit {config.r_bit_ohm:g} ohm, {what}")
     )
     storage = FixedConductanceCells(np.array(config.conductance_matrix_S))
-    cells = make_cells(config.cell, storage, gate_voltage_V=config.gate_voltage_V)
+    cells = make_cells(config.cell, storage, gate_voltage_V=config.gate_voltage_V,
+                       selector_cell_values=config.selector_cell_values)
     if selected is None:
         nodes = add_crossbar(netlist, config.crossbar, cells, inputs_V=config.word_levels_V)
     else:
