@@ -22,6 +22,7 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "read-margin": (["--sizes", "4", "--cells", "0T1R,1S1R"], ("shared", "vacask")),
     "write-scheme": (["--rows", "4", "--cols", "4", "--target", "1,2"], ("shared", "vacask")),
     "write-margin": (["--rows", "3", "--cols", "3", "--v-writes", "2", "--pulse-widths", "20n"], ("shared", "vacask")),
+    "train-perceptron": (["--max-epochs", "1"], ("shared", "vacask")),
     "program": (["--rows", "2", "--cols", "2", "--max-pulses", "3"], ("shared", "vacask")),
     "coincidence": (["--x", "1,2", "--delta", "0,1"], ("shared", "vacask")),
     "vmm": (["--weights", "tests/vmm_weights.csv", "--inputs", "tests/vmm_inputs.csv"], ("shared",)),
