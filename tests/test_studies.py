@@ -19,7 +19,7 @@ STUDY_ARGS: dict[str, list[str]] = {
     "hysteresis": ["--model", "vteam", "--set", "r_form=exponential", "--freq", "1e7,1e8", "--cycles", "2",
                    "--points-per-cycle", "200"],
     "coincidence": ["--x", "1,2", "--delta=-2,0,3", "--slot-width", "0.4n"],
-    "train-perceptron": ["--max-epochs", "2", "--engine", "vacask"],
+    "train-perceptron": ["--max-epochs", "1"],
     "program": ["--rows", "2", "--cols", "2", "--seed", "3", "--max-pulses", "4", "--g-tolerance", "2u"],
     "selector-iv": ["--demo-1s1r", "--mset", "ron=2.5k", "--amplitude", "1.1", "--points-per-period", "1000"],
     "vmm": ["--weights", str(HERE / "vmm_weights.csv"), "--inputs", str(HERE / "vmm_inputs.csv"), "--encoding",
