@@ -95,8 +95,17 @@ def plot_sweep(table: "pd.DataFrame", sweep: "Sweep", destination: str | IO[byte
     for cell in cells[max(position, 1):]:
         cell.set_axis_off()
     figure.tight_layout()
-    figure.savefig(destination, format="png", dpi=110)
+    figure.savefig(destination, format="png", dpi=90)
     plt.close(figure)
+
+
+def _set_label(setter: Any, text: str) -> None:
+    """An axis label, long ones (dotted summary paths) on two lines in a smaller font."""
+    if len(text) > 34 and "." in text:
+        head, _, tail = text.partition(".")
+        setter(f"{head}.\n{tail}", fontsize=8)
+    else:
+        setter(text, fontsize=9 if len(text) > 28 else 10)
 
 
 def _axis_label(sweep: "Sweep", path: str) -> str:
@@ -126,8 +135,8 @@ def _draw_lines(ax: Any, ok: "pd.DataFrame", sweep: "Sweep", axes_names: list[st
         if monte_carlo:
             spread = stats["std"].fillna(0.0)
             ax.fill_between(x, stats["mean"] - spread, stats["mean"] + spread, color=line.get_color(), alpha=0.2)
-    ax.set_xlabel(_axis_label(sweep, first))
-    ax.set_ylabel(_label(metric, unit) + (" (mean ± σ)" if monte_carlo else ""))
+    _set_label(ax.set_xlabel, _axis_label(sweep, first))
+    _set_label(ax.set_ylabel, _label(metric, unit) + (" (mean ± σ)" if monte_carlo else ""))
     ax.grid(True, alpha=0.3)
     if second is not None:
         ax.legend(fontsize=7)
@@ -146,12 +155,12 @@ def _draw_histograms(ax: Any, ok: "pd.DataFrame", sweep: "Sweep", first: list[st
         mean, sigma = float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
         low, median, high = np.quantile(values, QUANTILES)
         where = _value_text(sweep, first[0], value) + ": " if first else ""
-        patches = ax.hist(values, bins=bins, alpha=0.45,
-                          label=f"{where}mean {mean:.3g}, σ {sigma:.2g}, q5/50/95 {low:.3g}/{median:.3g}/{high:.3g}")[2]
+        patches = ax.hist(values, bins=bins, alpha=0.45, label=f"{where}μ {mean:.3g}, σ {sigma:.2g}")[2]
         color = patches[0].get_facecolor()
         for quantile in (low, median, high):
             ax.axvline(quantile, color=color, alpha=0.9, linestyle=":" if quantile != median else "--", linewidth=1)
-    ax.set_xlabel(_label(metric, unit))
+    _set_label(ax.set_xlabel, _label(metric, unit))
     ax.set_ylabel("samples")
+    ax.set_title("quantiles 5 / 50 / 95 %: dotted / dashed / dotted", fontsize=7)
     ax.legend(fontsize=6)
     ax.grid(True, alpha=0.3)
