@@ -3,7 +3,7 @@ per-point overhead against a bare study run, and a fully cached re-run.
 
 The points are crossbar-read reads of a ``--size`` × ``--size`` array with 1 Ω bit-line segments,
 the word-line segment swept over ``--points`` values, in ngspice's shared library (about 1 s per
-point at the default size on the project's 2-core machine). The baseline is the same points as
+point at the default size on the project's 2-core machine; ``--size`` sets it). The baseline is the same points as
 bare study runs in this process (``study.execute`` + ``study.report`` into a folder, what
 ``memspice crossbar-read --out`` does), measured in the same run; executors' times include
 starting their workers. The tables the three executors write are compared byte for byte.
@@ -17,7 +17,9 @@ Usage: python benchmarks/sweep.py [--points 16] [--size 32] [--issue-sweep]
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -60,7 +62,7 @@ def _timed(sweep: Sweep, executor, out: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=16, help="points of the sweep (default 16)")
-    parser.add_argument("--size", type=int, default=32, help="rows = cols of each read (default 32)")
+    parser.add_argument("--size", type=int, default=44, help="rows = cols of each read (default 44)")
     parser.add_argument("--issue-sweep", action="store_true",
                         help="also check the issue's 3 x 4 x 5 crossbar-read 16 x 16 sweep on the three executors")
     args = parser.parse_args(argv)
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             "Dask LocalCluster of 2": _timed(sweep, DaskExecutor(local_workers=2), scratch / "dask"),
         }
         cached_s = _timed(sweep, SerialExecutor(), scratch / "serial")
+        record_s = statistics.mean(json.loads(path.read_text())["wall_time_s"]
+                                   for path in (scratch / "serial" / "points").glob("*/point.json"))
         tables = {name: (scratch / folder / "results.parquet").read_bytes()
                   for name, folder in (("serial", "serial"), ("pool", "pool"), ("dask", "dask"))}
         identical = len(set(tables.values())) == 1
@@ -91,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'executor':<24} {'total s':>8} {'ms/point':>9} {'throughput vs serial':>21}")
     for name, seconds in times.items():
         print(f"{name:<24} {seconds:>8.2f} {seconds / n * 1e3:>9.0f} {times['serial'] / seconds:>21.2f}")
-    print(f"\nsweep overhead per point (serial sweep vs bare runs): {(times['serial'] - bare_s) / n * 1e3:.1f} ms")
+    print(f"\nsweep overhead per point, serial sweep vs bare runs: {(times['serial'] - bare_s) / n * 1e3:.1f} ms "
+          f"(all of it: store set-up, simulator version probe, the table and sweep.png, spread over {n} points)")
+    print(f"record overhead per point (a record's own time vs a bare run): {(record_s - bare_s / n) * 1e3:.1f} ms "
+          "(Parquet tables, config.toml, point.json, point.log, the rename)")
     print(f"fully cached re-run: {cached_s:.3f} s, {cached_s / n * 1e3:.2f} ms per point")
     print(f"results.parquet byte-identical across the three executors: {'yes' if identical else 'NO'}")
     if issue is not None:

@@ -43,6 +43,10 @@ class Executor:
         else:
             self.abort()
 
+    def start(self) -> None:
+        """Start the workers now, in the background (a sweep calls this before its own set-up,
+        so that the workers' start overlaps it); otherwise they start with the first task."""
+
     def close(self) -> None:
         """Release the workers once every task has finished."""
 
@@ -104,7 +108,7 @@ class PoolExecutor(Executor):
         self.description = f"pool of {workers} process{'es' if workers > 1 else ''}"
         self._pool: Any = None
 
-    def as_completed(self, function, arguments):
+    def _started_pool(self) -> Any:
         import concurrent.futures
         import multiprocessing
 
@@ -113,7 +117,18 @@ class PoolExecutor(Executor):
             context.set_forkserver_preload(["memspice.sweeps.preload"])
             self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                                 initializer=die_with_parent)
-        futures = {self._pool.submit(function, argument): position for position, argument in enumerate(arguments)}
+        return self._pool
+
+    def start(self) -> None:
+        pool = self._started_pool()
+        for _ in range(self.workers):  # one no-op per worker: the pool forks its workers on demand
+            pool.submit(os.getpid)
+
+    def as_completed(self, function, arguments):
+        import concurrent.futures
+
+        pool = self._started_pool()
+        futures = {pool.submit(function, argument): position for position, argument in enumerate(arguments)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
@@ -178,6 +193,9 @@ class DaskExecutor(Executor):
             raise ParameterError(f"--scheduler={self.address!r}: cannot connect to the Dask scheduler ({error}); "
                                  "start one with `dask scheduler` and its workers with `dask worker ADDRESS`") from None
         return self._client
+
+    def start(self) -> None:
+        self._connect()
 
     def as_completed(self, function, arguments):
         from distributed import as_completed

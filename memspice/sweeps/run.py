@@ -92,6 +92,8 @@ def run_sweep(sweep: Sweep, *, executor: Executor | None = None, out: str | Path
     executor = executor if executor is not None else PoolExecutor()
     with claimed_output_folder(str(out)) as folder:  # checked and locked before anything runs
         store.remove_stale_parts(folder)
+        if not cache or _records_in(folder) < len(points):  # work ahead: workers start while the keys are made
+            executor.start()
         versions = store.engine_versions(folder, sweep.run.engine)
         engine = resolve_backend(sweep.run.engine, allow_auto=True)
         keys = [store.point_key(sweep.study, point.config.content_hash(), engine, versions) for point in points]
@@ -123,6 +125,11 @@ def run_sweep(sweep: Sweep, *, executor: Executor | None = None, out: str | Path
     if progress:
         print(outcome.line(), file=sys.stderr)
     return outcome
+
+
+def _records_in(folder: Path) -> int:
+    points = folder / store.POINTS
+    return sum(1 for entry in points.iterdir() if not entry.name.startswith(".")) if points.is_dir() else 0
 
 
 def _run_tasks(tasks: list[PointTask], executor: Executor, *, owned: bool, progress: bool) -> None:
