@@ -73,13 +73,13 @@ def plot_sweep(table: "pd.DataFrame", sweep: "Sweep", destination: str | IO[byte
     panels = len(metrics) * (2 if monte_carlo and axes_names else 1) or 1
     columns = min(3, panels)
     rows = math.ceil(panels / columns)
-    figure, grid = plt.subplots(rows, columns, figsize=(5.0 * columns, 3.6 * rows), squeeze=False)
+    figure, grid = plt.subplots(rows, columns, figsize=(max(5.0 * columns, 8.0), 3.6 * rows + 0.4), squeeze=False)
     cells = list(grid.flat)
     failed = int((table["status"] != "ok").sum())
     title = f"{sweep.study} sweep: {len(table)} points" + (f" ({failed} failed)" if failed else "")
     if monte_carlo:
         title += f", {sweep.monte_carlo.samples} Monte Carlo samples per grid point"
-    figure.suptitle(title)
+    figure.suptitle(title, fontsize=11)
     if not metrics:
         cells[0].text(0.5, 0.5, "no metric varies over the successful points", ha="center", va="center")
         cells[0].set_axis_off()
@@ -94,7 +94,7 @@ def plot_sweep(table: "pd.DataFrame", sweep: "Sweep", destination: str | IO[byte
             position += 1
     for cell in cells[max(position, 1):]:
         cell.set_axis_off()
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 0.975))  # room for the title
     figure.savefig(destination, format="png", dpi=90)
     plt.close(figure)
 

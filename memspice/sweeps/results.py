@@ -31,8 +31,8 @@ def is_timing(name: str) -> bool:
 
 
 def flat_metrics(summary: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """The scalar entries of a study's summary, nested tables flattened with dots; lists and
-    timings left out."""
+    """The scalar entries of a study's summary, nested tables flattened with dots (a short list of
+    tables by each one's name: ``methods.write-verify.rms_error_S``); other lists and timings left out."""
     flat: dict[str, Any] = {}
     for name, value in summary.items():
         path = prefix + str(name)
@@ -42,7 +42,27 @@ def flat_metrics(summary: Mapping[str, Any], prefix: str = "") -> dict[str, Any]
             flat.update(flat_metrics(value, path + "."))
         elif value is None or isinstance(value, (bool, int, float, str)):
             flat[path] = value
+        elif _is_list_of_tables(value):
+            for label, entry in zip(_labels(value), value):
+                flat.update(flat_metrics(entry, f"{path}.{label}."))
     return flat
+
+
+#: Longest list of tables (e.g. one per method or per frequency) flattened into columns.
+MAX_LISTED_TABLES = 16
+
+
+def _is_list_of_tables(value: Any) -> bool:
+    return isinstance(value, list) and 0 < len(value) <= MAX_LISTED_TABLES and all(isinstance(v, Mapping) for v in value)
+
+
+def _labels(tables: list) -> list[str]:
+    """Each table's name: its first word entry (``"method": "write-verify"``) when those are
+    distinct, else its position."""
+    words = [next((v for v in table.values() if isinstance(v, str)), None) for table in tables]
+    if None not in words and len(set(words)) == len(words):
+        return [str(word) for word in words]
+    return [str(k) for k in range(len(tables))]
 
 
 def config_value(config_data: Mapping[str, Any], path: str) -> Any:

@@ -66,11 +66,20 @@ class SweepOutcome:
 
 
 def _progress_bar(total: int, executor: Executor, enabled: bool) -> Any:
+    import os
+
     from tqdm import tqdm
 
     # On a terminal only: a log file or CI output gets the closing line alone.
-    return tqdm(total=total, file=sys.stderr, unit="point", desc="sweep", dynamic_ncols=True,
-                disable=not (enabled and sys.stderr.isatty()), postfix={"failed": 0})
+    on_terminal = enabled and sys.stderr.isatty()
+    try:
+        sized = on_terminal and os.get_terminal_size(sys.stderr.fileno()).columns > 0
+    except OSError:
+        sized = False
+    # A terminal that reports no size (some ptys) would hide the bar: give it 100 columns, 24 lines.
+    return tqdm(total=total, file=sys.stderr, unit="point", desc="sweep", dynamic_ncols=sized,
+                ncols=None if sized else 100, nrows=None if sized else 24, disable=not on_terminal,
+                postfix={"failed": 0})
 
 
 def run_sweep(sweep: Sweep, *, executor: Executor | None = None, out: str | Path, cache: bool = True,
