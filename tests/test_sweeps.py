@@ -185,6 +185,7 @@ def test_a_cached_rerun_starts_no_simulator_and_gives_the_same_table(killed_and_
     assert run["log"].read_text() == lines_before, "no ngspice started, not even for its version"
     assert (store / "results.parquet").read_bytes() == before
     assert "16 from the store, 0 run" in again.stderr
+    assert again.stderr.count("\n") == 1, "stderr is not a terminal: no bar, the closing line only"
 
 
 @needs_ngspice
@@ -329,3 +330,17 @@ def test_points_expand_in_order_with_deterministic_seeds(tmp_path) -> None:
 def test_the_example_sweep_file_is_valid() -> None:
     sweep, text = load_sweep(Path(__file__).resolve().parents[1] / "examples" / "crossbar_sweep.toml")
     assert sweep.study == "crossbar-read" and len(sweep) == 4 * 3 * 8 and "monte_carlo" in text
+
+
+def test_summaries_flatten_into_scalar_columns_without_timings() -> None:
+    from memspice.sweeps.results import flat_metrics
+
+    summary = {"rows": 4, "engine": {"backend": "shared", "version": "ngspice-39"}, "t_simulate_s": 0.1,
+               "wall_time_s": {"total": 2.0}, "files": ["a.csv"], "g_range_S": [1e-6, 1e-4],
+               "methods": [{"method": "write-verify", "rms_error_S": 1e-7}, {"method": "open-loop", "rms_error_S": 2e-6}],
+               "fingerprints": [{"freq_hz": 1.0, "area": 3.0}, {"freq_hz": 10.0, "area": 1.0}]}
+    assert flat_metrics(summary) == {
+        "rows": 4, "engine.backend": "shared", "engine.version": "ngspice-39",
+        "methods.write-verify.rms_error_S": 1e-7, "methods.open-loop.rms_error_S": 2e-6,
+        "fingerprints.0.freq_hz": 1.0, "fingerprints.0.area": 3.0, "fingerprints.1.freq_hz": 10.0,
+        "fingerprints.1.area": 1.0}

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Sequence
 from memspice.errors import ParameterError
 
 #: Seconds a Dask client waits for its scheduler before giving up.
-DASK_CONNECT_TIMEOUT_S = 30.0
+DASK_CONNECT_TIMEOUT_S = 10.0
 
 
 class Executor:

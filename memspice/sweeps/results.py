@@ -44,7 +44,8 @@ def flat_metrics(summary: Mapping[str, Any], prefix: str = "") -> dict[str, Any]
             flat[path] = value
         elif _is_list_of_tables(value):
             for label, entry in zip(_labels(value), value):
-                flat.update(flat_metrics(entry, f"{path}.{label}."))
+                # the entry that names the table is in the column name already
+                flat.update(flat_metrics({k: v for k, v in entry.items() if v != label}, f"{path}.{label}."))
     return flat
 
 
