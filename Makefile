@@ -15,7 +15,7 @@ help:
 	@echo "make demo    install (apt: ngspice libngspice0 binutils; venv; package) and run the hysteresis demo into $(OUT)/"
 	@echo "make test    install and run the test suite"
 	@echo "make container-test  build the Docker image with podman (no Docker engine needed; root) and run it"
-	@echo "make bench   run the benchmarks: engine overhead, crossbar read (to 128), write transient (16-64), write-verify per pulse (4, 8), model fidelity"
+	@echo "make bench   run the benchmarks: engine overhead, crossbar read (to 128), write transient (16-64), write-verify per pulse (4, 8), model fidelity, sweep executors"
 	@echo "make golden  regenerate the golden netlists in netlists/ (review the diff)"
 
 system-deps:
@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python benchmarks/write_transient.py --sizes 16,32,64
 	$(BIN)/python benchmarks/write_verify.py --sizes 4,8
 	$(BIN)/python benchmarks/fidelity.py
+	$(BIN)/python benchmarks/sweep.py
 
 golden: install
 	$(BIN)/python -m memspice.golden netlists

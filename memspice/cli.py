@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     for study in all_studies():
         add_study_command(commands, study)
 
+    from memspice.sweeps.cli import add_sweep_command
+
+    add_sweep_command(commands)
+
     models = commands.add_parser(
         "models",
         help="list the memristor models with their parameters, units and ranges",

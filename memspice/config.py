@@ -444,7 +444,7 @@ def load_toml_data(cls: type, path: str | Path) -> dict[str, Any]:
         raise ParameterError(f"--config {str(path)!r}: no such file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ParameterError(f"--config {str(path)!r} is not valid TOML: {error}") from None
-    return _parse_strings(cls, data)
+    return parse_strings(cls, data)
 
 
 def load_toml(cls: type, path: str | Path) -> ConfigBase:
@@ -458,7 +458,7 @@ def is_table(annotation: Any) -> bool:
     return typing.get_origin(tp) in MAPPING_TYPES or tp in MAPPING_TYPES
 
 
-def _parse_strings(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+def parse_strings(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
     """TOML strings for number fields (``"50n"``) parsed with SPICE suffixes."""
     hints = _hints(cls)
     out: dict[str, Any] = {}
@@ -469,7 +469,7 @@ def _parse_strings(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         inner, _ = strip_optional(tp)
         if _is_config(inner) and isinstance(value, Mapping):
-            out[name] = _parse_strings(inner, value)
+            out[name] = parse_strings(inner, value)
         elif isinstance(value, str) and (inner is float or typing.get_origin(inner) is tuple):
             out[name] = parse_text(value, tp, name)
         else:

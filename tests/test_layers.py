@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"analysis"},
     {"flows"},
     {"studies"},
+    {"sweeps"},
     {"cli", "cli_study", "golden"},
 ]
 SIBLINGS_APART = {("circuits", "engine"), ("engine", "circuits")}
