@@ -204,10 +204,18 @@ def _run(study: Study, args: argparse.Namespace, config_options, run_options) ->
         print(f"[{done}/{total}] {label} simulated in {wall_s:.3f} s", file=sys.stderr)
 
     study.check_cost(config, options)  # a run too large for its caps is refused before the folder is touched
+    if options.workers > 1 and not study.parallel:
+        from memspice.studies import all_studies
+
+        parallel = ", ".join(s.name for s in all_studies() if s.parallel)
+        raise ParameterError(f"--workers={options.workers} does not apply to {study.name}, whose simulations depend "
+                             f"on each other or are one; allowed: 1 (the default), or a study of independent points: "
+                             f"{parallel}")
     started = time.perf_counter()
     with claimed_output_folder(str(args.out)) as folder:  # checked and locked before anything runs
         try:
-            result = study.execute(config, options, progress=progress)
+            with _executor(options) as executor:
+                result = study.execute(config, options, progress=progress, executor=executor)
         except RunInterrupted as stop:
             _keep_finished_points(study, stop, folder, args.out)
             raise stop.cause from None
@@ -216,6 +224,18 @@ def _run(study: Study, args: argparse.Namespace, config_options, run_options) ->
         print(line)
     print(f"wrote {len(written)} files to {args.out} in {time.perf_counter() - started:.2f} s")
     return 0
+
+
+def _executor(options: RunOptions) -> Any:
+    """A process pool of ``--workers`` processes (stopped, simulators included, if the run is
+    interrupted), or no executor for one worker."""
+    import contextlib
+
+    if options.workers == 1:
+        return contextlib.nullcontext(None)
+    from memspice.sweeps.executors import PoolExecutor
+
+    return PoolExecutor(options.workers)
 
 
 def _keep_finished_points(study: Study, stop: RunInterrupted, folder: Path, shown: str) -> None:

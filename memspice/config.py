@@ -231,6 +231,11 @@ class ConfigBase:
     :meth:`check` (raise :class:`ConfigError`).
     """
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its data in another process (a pool worker): fields such as resolved
+        # parameters are read-only mappings, which pickle cannot copy as they are.
+        return (_config_from_dict, (type(self), self.to_dict()))
+
     def __post_init__(self) -> None:
         hints = _hints(type(self))
         for item in dataclasses.fields(self):  # type: ignore[arg-type]
@@ -310,6 +315,10 @@ class ConfigBase:
                 default = item.default if item.default is not dataclasses.MISSING else (
                     item.default_factory() if item.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
                 yield path, hints[item.name], item.metadata.get(_META_KEY), default
+
+
+def _config_from_dict(cls: type, data: Mapping[str, Any]) -> "ConfigBase":
+    return cls.from_dict(data)
 
 
 def _drop_none(data: Any) -> Any:

@@ -195,3 +195,19 @@ def test_cli_sweep_lists(tmp_path, capsys):
     assert "[4/4] 3x3, r_wire 2 ohm, V_W 2 V" in captured.err
     assert "3x3, r_wire 2 ohm, pulse width 5e-08 s: passing V_W 2 .. 2 V" in captured.out
     assert len(pd.read_csv(tmp_path / "ok" / "write_margin.csv")) == 4
+
+
+def test_two_workers_give_the_serial_table(tmp_path) -> None:
+    """--workers 2 runs the grid's points on a process pool (each its own simulator): the same
+    table, point for point, as the serial run."""
+    import pandas as pd
+
+    from memspice.cli import main
+
+    argv = ["write-margin", "--rows", "4", "--cols", "4", "--v-writes", "1.6,2.4,3.2", "--pulse-widths", "10n,50n",
+            "--engine", "subprocess"]
+    assert main([*argv, "--out", str(tmp_path / "serial")]) == 0
+    assert main([*argv, "--workers", "2", "--out", str(tmp_path / "pool")]) == 0
+    serial, pool = (pd.read_csv(tmp_path / name / "write_margin.csv").drop(columns=["wall_time_s"])
+                    for name in ("serial", "pool"))
+    pd.testing.assert_frame_equal(serial, pool)

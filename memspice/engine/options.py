@@ -30,6 +30,10 @@ class RunOptions(ConfigBase):
         600.0, unit="s", low=0.0, low_open=True, high=7 * 86400.0, cli="timeout",
         doc="wall-clock limit of each simulator run (the simulator is stopped when it is reached)",
     )
+    workers: int = setting(
+        1, low=1, high=256,
+        doc="processes that run the independent points of a multi-point study (write-margin, read-margin) at once",
+    )
     max_points: int = setting(
         20_000_000, low=1, high=10**12, cli="max-points",
         doc="most time points one transient may take (its duration / max step), checked before anything runs",

@@ -47,22 +47,36 @@ class Grid(Generic[C]):
 
 def run_grid(
     grid: Grid[C], run_point: Callable[[C], R], *, on_point: Callable[[int, GridPoint[C], R], None] | None = None,
+    executor: Any = None,
 ) -> list[R]:
-    """Run ``run_point(config)`` for every point, one after another; ``on_point(done, point, result)``
-    after each. Returns the results in the grid's order.
+    """Run ``run_point(config)`` for every point, one after another, or on ``executor`` (an object
+    with ``as_completed(function, arguments)`` yielding ``(position, result)``, e.g. a process
+    pool: ``run_point`` must then be picklable); ``on_point(done, point, result)`` after each.
+    Returns the results in the grid's order.
 
     Ctrl-C or SIGTERM after some points raises :class:`~memspice.errors.RunInterrupted` whose
-    ``partial`` is the list of finished results (in order), so the caller can keep them."""
-    results: list[R] = []
+    ``partial`` is the list of results of the finished points that precede the first unfinished
+    one (all finished ones when serial), in order, so the caller can keep them."""
+    results: list[R | None] = [None] * len(grid)
+    finished = [False] * len(grid)
+    points = list(grid)
     try:
-        for done, point in enumerate(grid, start=1):
-            raise_pending_interrupt()
-            result = run_point(point.config)
-            results.append(result)
-            if on_point is not None:
-                on_point(done, point, result)
+        if executor is None:
+            for position, point in enumerate(points):
+                raise_pending_interrupt()
+                results[position] = run_point(point.config)
+                finished[position] = True
+                if on_point is not None:
+                    on_point(position + 1, point, results[position])  # type: ignore[arg-type]
+        else:
+            configs = [point.config for point in points]
+            for done, (position, result) in enumerate(executor.as_completed(run_point, configs), start=1):
+                results[position], finished[position] = result, True
+                if on_point is not None:
+                    on_point(done, points[position], result)
     except INTERRUPTS as cause:
-        if not results:
+        prefix = finished.index(False) if False in finished else len(finished)
+        if not prefix:
             raise
-        raise RunInterrupted(cause, results, done=len(results), total=len(grid)) from cause
-    return results
+        raise RunInterrupted(cause, results[:prefix], done=prefix, total=len(grid)) from cause
+    return results  # type: ignore[return-value]

@@ -68,29 +68,44 @@ def run_plan(
     *,
     progress: ProgressCallback | None = None,
     keep_partial: bool = False,
+    executor: Any = None,
 ) -> Any:
-    """Run the jobs of ``plan(config)`` one after another and ``analyse`` their waveforms.
+    """Run the jobs of ``plan(config)`` one after another, or on ``executor`` (``as_completed(function,
+    arguments)`` yielding ``(position, result)``, e.g. a process pool), and ``analyse`` their waveforms.
 
     With ``keep_partial`` (``analyse`` accepts the first k jobs), Ctrl-C or SIGTERM after some
-    jobs raises :class:`~memspice.errors.RunInterrupted` carrying the analysis of the finished ones."""
-    from memspice.engine import run
-
+    jobs raises :class:`~memspice.errors.RunInterrupted` carrying the analysis of the finished
+    ones before the first unfinished one."""
     options = options or RunOptions()
     jobs = list(plan(config))
-    outputs = []
+    outputs: list[Any] = [None] * len(jobs)
     try:
-        for done, job in enumerate(jobs, start=1):
-            raise_pending_interrupt()
-            waveforms = run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
-            outputs.append(waveforms)
-            if progress is not None:
-                progress(done, len(jobs), job.label or job.name, waveforms.wall_time_s)
+        if executor is None:
+            for done, job in enumerate(jobs, start=1):
+                raise_pending_interrupt()
+                outputs[done - 1] = run_job((job, options))
+                if progress is not None:
+                    progress(done, len(jobs), job.label or job.name, outputs[done - 1].wall_time_s)
+        else:
+            for done, (position, waveforms) in enumerate(
+                    executor.as_completed(run_job, [(job, options) for job in jobs]), start=1):
+                outputs[position] = waveforms
+                if progress is not None:
+                    progress(done, len(jobs), jobs[position].label or jobs[position].name, waveforms.wall_time_s)
     except INTERRUPTS as cause:
-        if not (keep_partial and outputs):
+        done = outputs.index(None) if None in outputs else len(outputs)
+        if not (keep_partial and done):
             raise
-        done = len(outputs)
-        raise RunInterrupted(cause, analyse(config, jobs[:done], outputs), done=done, total=len(jobs)) from cause
+        raise RunInterrupted(cause, analyse(config, jobs[:done], outputs[:done]), done=done, total=len(jobs)) from cause
     return analyse(config, jobs, outputs)
+
+
+def run_job(job_and_options: tuple[Job, RunOptions]) -> "Waveforms":
+    """Simulate one job with the run options (a module-level function: a process pool can run it)."""
+    from memspice.engine import run
+
+    job, options = job_and_options
+    return run(job.netlist, backend=options.engine, timeout_s=options.timeout_s, name=job.name)
 
 
 def _no_summary_lines(result: Any) -> list[str]:
@@ -131,6 +146,9 @@ class Study:
     #: ``analyse`` accepts the first k jobs of the plan: an interrupted run keeps the finished ones
     #: (a ``loop`` study raises :class:`~memspice.errors.RunInterrupted` itself).
     keeps_partial: bool = False
+    #: Its points are independent and may run on an executor (``--workers N``): the plan's jobs,
+    #: or for a ``loop`` study its ``executor=`` argument.
+    parallel: bool = False
 
     def __post_init__(self) -> None:
         if self.loop is None and (self.plan is None or self.analyse is None):
@@ -146,12 +164,18 @@ class Study:
         check_cost(estimate, max_points=options.max_points, max_memory_bytes=options.max_memory_bytes)
         return estimate
 
-    def execute(self, config: Any, options: RunOptions | None = None, *, progress: ProgressCallback | None = None) -> StudyResult:
-        """Run the study: ``loop`` when it has one, else the plan one job after another and the analysis."""
+    def execute(self, config: Any, options: RunOptions | None = None, *, progress: ProgressCallback | None = None,
+                executor: Any = None) -> StudyResult:
+        """Run the study: ``loop`` when it has one, else the plan's jobs (one after another, or on
+        ``executor`` for a :attr:`parallel` study) and the analysis."""
+        if executor is not None and not self.parallel:
+            raise ParameterError(f"study {self.name} runs its simulations in order; it cannot use an executor")
         if self.loop is not None:
-            return self.loop(config, options=options, progress=progress)
+            extra = {"executor": executor} if executor is not None else {}
+            return self.loop(config, options=options, progress=progress, **extra)
         assert self.plan is not None and self.analyse is not None
-        return run_plan(self.plan, self.analyse, config, options, progress=progress, keep_partial=self.keeps_partial)
+        return run_plan(self.plan, self.analyse, config, options, progress=progress, keep_partial=self.keeps_partial,
+                        executor=executor)
 
 
 _STUDIES: dict[str, Study] = {}

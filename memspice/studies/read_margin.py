@@ -255,5 +255,6 @@ def cost(config: ReadMarginConfig) -> RunCost:
 
 STUDY = register_study(Study(
     name="read-margin", Config=ReadMarginConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    plan=plan, analyse=analyse, keeps_partial=True, cost=cost, report=write_read_margin_report, summary_lines=summary_lines,
+    plan=plan, analyse=analyse, keeps_partial=True, parallel=True, cost=cost,
+    report=write_read_margin_report, summary_lines=summary_lines,
 ))

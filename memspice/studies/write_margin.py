@@ -264,9 +264,11 @@ def tabulate(config: WriteMarginConfig, results: list[WriteSchemeResult], *, t_t
 
 def run_write_margin(
     config: WriteMarginConfig, *, options: RunOptions | None = None, progress: ProgressCallback | None = None,
+    executor: Any = None,
 ) -> WriteMarginResult:
-    """Run one write pulse per point of ``config.grid``; ``progress(done, total, label, seconds)`` after
-    each, the label naming the point and its verdict."""
+    """Run one write pulse per point of ``config.grid`` (on ``executor`` when given, e.g. a process
+    pool: the points are independent); ``progress(done, total, label, seconds)`` after each, the
+    label naming the point and its verdict."""
     started = time.perf_counter()
 
     def on_point(done: int, point: GridPoint[WriteSchemeConfig], result: WriteSchemeResult) -> None:
@@ -277,7 +279,8 @@ def run_write_margin(
             progress(done, len(config.grid), label, result.t_total_s)
 
     try:
-        results = run_grid(config.grid, lambda point: run_write_scheme(point, options=options), on_point=on_point)
+        results = run_grid(config.grid, functools.partial(run_write_scheme, options=options), on_point=on_point,
+                           executor=executor)
     except RunInterrupted as stop:  # keep the finished points, tabulated
         stop.partial = tabulate(config, stop.partial, t_total_s=time.perf_counter() - started)
         raise
@@ -363,5 +366,5 @@ def cost(config: WriteMarginConfig) -> RunCost:
 
 STUDY = register_study(Study(
     name="write-margin", Config=WriteMarginConfig, title=_TITLE, description=_DESCRIPTION, epilog=_EPILOG,
-    loop=run_write_margin, cost=cost, report=write_write_margin_report, summary_lines=summary_lines,
+    loop=run_write_margin, cost=cost, report=write_write_margin_report, summary_lines=summary_lines, parallel=True,
 ))

@@ -325,7 +325,7 @@ def analyse(config: WriteSchemeConfig, jobs: Sequence[Job], outputs: Sequence[Wa
     t_simulate = waveforms.simulate_time_s if waveforms.simulate_time_s is not None else waveforms.wall_time_s
     return WriteSchemeResult(
         config=config, netlist_name=f"{job.name}{waveforms.netlist_suffix}", netlist_text=waveforms.netlist_text,
-        modules=types.MappingProxyType(modules), state_before=state_before,
+        modules=dict(modules), state_before=state_before,
         state_after=state_after, v_peak_V=v_peak, energy_J=energy, backend=waveforms.backend,
         engine_version=waveforms.engine_version, t_simulate_s=float(t_simulate),
         t_total_s=waveforms.wall_time_s + time.perf_counter() - started,
