@@ -97,8 +97,9 @@ def simulate(netlist_path: Path, *, timeout_s: float) -> EngineOutput:
 
 def _die_with_parent():
     """A ``preexec_fn`` asking Linux to SIGKILL the child when memspice dies, even by SIGKILL
-    (``prctl(PR_SET_PDEATHSIG)``), so no simulator outlives it; None elsewhere. The C function
-    is looked up here, in the parent: the child only calls it between fork and exec."""
+    (``prctl(PR_SET_PDEATHSIG)``; skipped off Linux), so no simulator outlives it, and letting
+    the child take SIGINT / SIGTERM again (the parent holds them while it forks). The C
+    function is looked up here, in the parent: the child only calls it between fork and exec."""
     global _PRCTL
     if _PRCTL is None:
         try:
@@ -107,17 +108,18 @@ def _die_with_parent():
             _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
         except (OSError, AttributeError):  # not Linux
             _PRCTL = False
-    if _PRCTL is False:
-        return None
     prctl = _PRCTL
 
     def set_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if prctl is not False:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPT_SIGNALS)  # the simulator takes them as usual
 
     return set_death_signal
 
 
 _PR_SET_PDEATHSIG = 1
+_INTERRUPT_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PRCTL = None
 
 
@@ -132,8 +134,17 @@ def run_with_deadline(
     returns as soon as ngspice exits.
     """
     killed = threading.Event()
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=env, cwd=cwd, preexec_fn=_die_with_parent())
+    # Ctrl-C / SIGTERM held back while forking: a signal that lands in Python's at-fork handlers
+    # is printed as "Exception ignored" with a traceback instead of stopping the run. Held, it
+    # arrives the moment the child exists, where the caller handles it (and kills the child).
+    held = _INTERRUPT_SIGNALS if threading.current_thread() is threading.main_thread() else set()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held) if held else None
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=env, cwd=cwd, preexec_fn=_die_with_parent())
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def kill() -> None:
         killed.set()
