@@ -36,7 +36,7 @@ REFUSED: list[tuple[str, list[str], str]] = [
     ("write transient over --max-points", ["write-scheme", "--pulse-width", "5u", "--max-points", "1000"],
      "would take 5.51e+03 time points, more than --max-points=1000 (set by --pulse-width: a forgotten unit suffix?"),
     ("read 4096 x 4096 over --max-memory", ["crossbar-read", "--rows", "4096", "--cols", "4096"],
-     "a 4096x4096 0T1R read would need about 64.3 GiB of memory"),
+     "a 4096x4096 0T1R read would need about 64.5 GiB of memory"),
     ("read 512 x 512 under a 1 GB cap", ["crossbar-read", "--rows", "512", "--cols", "512", "--r-word", "1",
                                        "--max-memory", "1G"], "more than --max-memory=954 MiB"),
     ("hysteresis 1e9 time points", ["hysteresis", "--model", "hp", "--cycles", "1000", "--points-per-cycle", "1000000"],

@@ -18,7 +18,7 @@ peak resident memory of the whole ``memspice crossbar-read`` process with wires)
 * ``BYTES_PER_VALUE``: one saved value of a transient, 8 bytes, held about three times (the
   simulator's vectors, the raw file read into numpy, the table);
 * ``BASE_BYTES``: the interpreter with numpy, pandas, matplotlib and the simulator loaded
-  (measured up to 250 MB for a small run).
+  (measured 250–365 MB for a small run, depending on what the run imports).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from memspice.errors import ParameterError
 
 BYTES_PER_ELEMENT = 4096
 BYTES_PER_VALUE = 3 * 8
-BASE_BYTES = 320 * 2**20
+BASE_BYTES = 512 * 2**20
 
 
 def physical_memory_bytes() -> int:
