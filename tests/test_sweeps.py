@@ -344,3 +344,11 @@ def test_summaries_flatten_into_scalar_columns_without_timings() -> None:
         "methods.write-verify.rms_error_S": 1e-7, "methods.open-loop.rms_error_S": 2e-6,
         "fingerprints.0.freq_hz": 1.0, "fingerprints.0.area": 3.0, "fingerprints.1.freq_hz": 10.0,
         "fingerprints.1.area": 1.0}
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_every_example_sweep_file_loads(path: Path) -> None:
+    """The sweep files in examples/ parse and every point builds a valid config (nothing runs)."""
+    sweep, _text = load_sweep(path)
+    assert len(sweep.points()) >= 2
