@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from memspice.cli_study import add_debug_option
 from memspice.errors import (
     MemspiceError,
     ParameterError,
@@ -39,9 +40,6 @@ def _add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
         "--set", dest="assignments", action="append", default=[], type=_parse_assignment, metavar="PARAM=VALUE",
         help=help_text,
     )
-
-
-from memspice.cli_study import add_debug_option  # noqa: E402  (cheap: the study registry loads on first use)
 
 
 def build_parser() -> argparse.ArgumentParser:

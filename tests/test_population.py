@@ -213,6 +213,8 @@ def test_memristor_options_are_refused_where_they_do_not_apply(capsys) -> None:
         (["write-scheme", "--vary-cycle", "k_off=lognormal:0.3"], "--vary-cycle k_off='lognormal:0.3' is redrawn per pulse"),
         (["program", "--variation", "lognormal:0.1"], "--variation='lognormal:0.1' acts on programmed conductances"),
         (["coincidence", "--x", "1", "--delta", "1", "--stuck-on", "0.1"], "--stuck-on=0.1 acts on programmed"),
+        (["coincidence", "--x", "1", "--delta", "1", "--vary", "nosuch=normal:0.1"],
+         "--vary nosuch='normal:0.1' names no parameter of vteam"),
     ]
     for argv, fragment in cases:
         assert main([*argv, "--out", "never"]) == 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
 
-from memspice.errors import INTERRUPTS, RunInterrupted, raise_pending_interrupt
+from memspice.errors import INTERRUPTS, RunInterrupted
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -63,7 +63,6 @@ def run_grid(
     try:
         if executor is None:
             for position, point in enumerate(points):
-                raise_pending_interrupt()
                 results[position] = run_point(point.config)
                 finished[position] = True
                 if on_point is not None:

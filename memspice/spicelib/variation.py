@@ -243,12 +243,12 @@ class PopulationConfig(ConfigBase):
     def refuse_conductance_variation(self, cells: str) -> None:
         """ConfigError naming the first conductance-level setting given, for a study whose cells
         are memristors (they vary through ``parameters``; ``cells`` says what they are)."""
-        for name in ("programming", "stuck_on", "stuck_off", "dead", "drift_time_s"):
-            value = getattr(self, name)
-            if value not in ("none", 0.0, None):
-                raise ConfigError(f"population.{name}", value, f"its default: the cells are {cells}; give a spread of a model "
-                                  "parameter instead (--vary NAME=KIND:SPREAD)",
-                                  reason="acts on programmed conductances")
+        given = self._conductance_settings()
+        if given:
+            name, value = given[0]
+            raise ConfigError(f"population.{name}", value, f"its default: the cells are {cells}; give a spread of a model "
+                              "parameter instead (--vary NAME=KIND:SPREAD)",
+                              reason="acts on programmed conductances")
 
     def refuse_parameter_variation(self, cells: str) -> None:
         """ConfigError for ``parameters`` given to a study whose cells are fixed conductances."""
@@ -271,8 +271,17 @@ class PopulationConfig(ConfigBase):
     @property
     def varies_conductances(self) -> bool:
         """True when the population acts on conductances (programming noise, stuck, dead, drift)."""
-        return (parse_programming(self.programming)[0].name != "none" or bool(self.stuck_on or self.stuck_off or self.dead)
-                or self.drift_time_s is not None)
+        return bool(self._conductance_settings())
+
+    def _conductance_settings(self) -> list[tuple[str, Any]]:
+        """The conductance-level fields set away from "nothing drawn", as (name, value), in field order."""
+        given: list[tuple[str, Any]] = []
+        if parse_programming(self.programming)[0].name != "none":
+            given.append(("programming", self.programming))
+        given += [(name, getattr(self, name)) for name in ("stuck_on", "stuck_off", "dead") if getattr(self, name)]
+        if self.drift_time_s is not None:
+            given.append(("drift_time_s", self.drift_time_s))
+        return given
 
     def draw_parameters(self, model: Any, values: Mapping[str, Any], shape: tuple[int, int],
                         seed: int) -> dict[str, np.ndarray]:

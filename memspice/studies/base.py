@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from memspice.config import ConfigBase
 from memspice.engine.options import RunOptions
-from memspice.errors import INTERRUPTS, ParameterError, RunInterrupted, raise_pending_interrupt
+from memspice.errors import INTERRUPTS, ParameterError, RunInterrupted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +82,6 @@ def run_plan(
     try:
         if executor is None:
             for done, job in enumerate(jobs, start=1):
-                raise_pending_interrupt()
                 outputs[done - 1] = run_job((job, options))
                 if progress is not None:
                     progress(done, len(jobs), job.label or job.name, outputs[done - 1].wall_time_s)

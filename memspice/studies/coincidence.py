@@ -35,6 +35,7 @@ saturate the cell.) VTEAM's resistance is linear in x and its rate does not depe
 from __future__ import annotations
 
 import math
+import functools
 import time
 import types
 import warnings
@@ -143,6 +144,7 @@ class CoincidenceConfig(ConfigBase):
         self._check_thresholds()
         self.population.refuse_conductance_variation(f"{self.model} memristors")
         self.population.refuse_cycle_variation("coincidence (one transient)")
+        self.cell_params  # draws (and so checks) the varied parameters
         self._check_cost()
         predicted = self.predicted_dx_per_pulse()
         if predicted is not None:
@@ -201,10 +203,14 @@ class CoincidenceConfig(ConfigBase):
     @property
     def bench(self) -> ArrayBench:
         """The array, with the model parameters the population draws per cell."""
+        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, self.cell_params)
+
+    @functools.cached_property
+    def cell_params(self) -> dict[str, np.ndarray]:
+        """The model parameters the population draws per cell (name -> ``(rows, cols)``)."""
         from memspice.spicelib import get_model
 
-        drawn = self.population.draw_parameters(get_model(self.model), self.params, self.shape, self.seed)
-        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, drawn)
+        return self.population.draw_parameters(get_model(self.model), self.params, self.shape, self.seed)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -204,7 +204,7 @@ class CrossbarReadConfig(ConfigBase):
             return {}
         from memspice.spicelib.selector import get_selector
 
-        model = get_selector("ts")
+        model = get_selector()
         return self.population.draw_parameters(model, model.resolve({}), self.shape, self.seed)
 
     @functools.cached_property

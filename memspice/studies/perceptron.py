@@ -21,6 +21,7 @@ ideal software Manhattan steps from the same initial weights runs beside it.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +87,7 @@ class PerceptronConfig(ConfigBase):
             raise ConfigError("state_minus", self.state_minus, f"[{low:g}, {high:g}] (the state range of {self.model})")
         self.population.refuse_conductance_variation(f"{self.model} memristors")
         self.population.refuse_cycle_variation("train-perceptron (one draw per device)")
-        object.__setattr__(self, "_cell_params", self.population.draw_parameters(
-            model, self.params, (INPUTS, COLUMNS), self.seed))
+        self.cell_params  # draws (and so checks) the varied parameters
         thresholds = [abs(float(self.params[name])) for name in ("v_off", "v_on") if name in self.params]
         if thresholds and not self.v_write_V / 2 < min(thresholds) < self.v_write_V:
             raise ConfigError("v_write_V", self.v_write_V, f"V_W/2 < {min(thresholds):g} V < V_W (the V/2 scheme)",
@@ -96,9 +96,16 @@ class PerceptronConfig(ConfigBase):
             raise ConfigError("v_read_V", self.v_read_V, f"below the {min(thresholds):g} V threshold",
                               reason="would switch cells while reading")
 
+    @functools.cached_property
+    def cell_params(self) -> dict[str, np.ndarray]:
+        """The model parameters the population draws per cell (name -> ``(10, 6)``)."""
+        from memspice.spicelib import get_model
+
+        return self.population.draw_parameters(get_model(self.model), self.params, (INPUTS, COLUMNS), self.seed)
+
     @property
     def bench(self) -> ArrayBench:
-        return ArrayBench(INPUTS, COLUMNS, self.model, self.params, self.r_wire_ohm, self._cell_params)  # type: ignore[attr-defined]
+        return ArrayBench(INPUTS, COLUMNS, self.model, self.params, self.r_wire_ohm, self.cell_params)
 
     def initial_states(self) -> np.ndarray:
         """``(10, 6)`` states: G⁺ uniform in state_minus ± state_spread (clipped to the range), G⁻ at state_minus."""

@@ -28,6 +28,7 @@ Times are seconds, conductances siemens, voltages volts.
 
 from __future__ import annotations
 
+import functools
 import time
 import types
 from dataclasses import dataclass, field
@@ -181,8 +182,7 @@ class ProgramConfig(ConfigBase):
         if self.tolerance_S is None:
             object.__setattr__(self, "tolerance_S", 0.02 * (g_high - g_low))
         self.population.refuse_conductance_variation(f"{self.model} memristors")
-        object.__setattr__(self, "_device_params", self.population.draw_parameters(
-            get_model(self.model), self.params, self.shape, self.seed))
+        self.cell_params  # draws (and so checks) the device-to-device parameters
         self.bench_for_cycle(0)  # draws (and so checks) the cycle-to-cycle parameters
         self._check_cost()
 
@@ -263,10 +263,17 @@ class ProgramConfig(ConfigBase):
         """``(lowest, highest)`` read conductance of the device between ``state_on`` and ``state_off`` (S)."""
         return self._g_range_S  # type: ignore[attr-defined, no-any-return]
 
+    @functools.cached_property
+    def cell_params(self) -> dict[str, np.ndarray]:
+        """The model parameters the population draws per cell (name -> ``(rows, cols)``)."""
+        from memspice.spicelib import get_model
+
+        return self.population.draw_parameters(get_model(self.model), self.params, self.shape, self.seed)
+
     @property
     def bench(self) -> ArrayBench:
         """The array with its device-to-device parameters (the same for every pulse)."""
-        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, self._device_params)  # type: ignore[attr-defined]
+        return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, self.cell_params)
 
     def bench_for_cycle(self, cycle: int) -> ArrayBench:
         """The array as pulse (or write-verify round) ``cycle`` finds it: :attr:`bench` with the
@@ -275,8 +282,8 @@ class ProgramConfig(ConfigBase):
             return self.bench
         from memspice.spicelib import get_model
 
-        drawn = self.population.draw_cycle(get_model(self.model), self._device_params, self.params,  # type: ignore[attr-defined]
-                                           self.shape, self.seed, cycle)
+        drawn = self.population.draw_cycle(get_model(self.model), self.cell_params, self.params, self.shape,
+                                           self.seed, cycle)
         return ArrayBench(*self.shape, self.model, self.params, self.r_wire_ohm, drawn)
 
     def initial_states(self) -> np.ndarray:
@@ -442,7 +449,7 @@ class ProgramResult:
             "initial_S": self.initial_S.ravel(),
             "verify_final_S": self.verify.final_S.ravel(), "verify_pulses": self.verify.pulses.ravel(),
             "open_loop_final_S": self.open_loop.final_S.ravel(), "open_loop_pulses": self.open_loop.pulses.ravel(),
-            **{name: values.ravel() for name, values in config.bench.cell_params.items()},
+            **{name: values.ravel() for name, values in config.cell_params.items()},
         })
 
     def tables(self) -> dict[str, pd.DataFrame]:
