@@ -59,6 +59,8 @@ class Phase:
     ``word_levels_V`` has one level per word line (row), ``bit_levels_V`` one per bit line;
     cell (i, j) sees ``word_levels_V[i] − bit_levels_V[j]`` on the flat top (ideal wires).
     ``label`` names the phase in results (``"write 2,3"``, ``"read 2"``, ``"slot 5"``).
+    ``gate_levels_V`` (1T1R arrays: one per row's gate line, None otherwise) follows the same
+    trapezoid: the transistors of a row conduct only while its gate is up.
     """
 
     word_levels_V: np.ndarray
@@ -66,10 +68,16 @@ class Phase:
     width_s: float
     rise_s: float = 1e-9
     label: str = ""
+    gate_levels_V: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "word_levels_V", _levels(self.word_levels_V, "Phase.word_levels_V"))
         object.__setattr__(self, "bit_levels_V", _levels(self.bit_levels_V, "Phase.bit_levels_V"))
+        if self.gate_levels_V is not None:
+            gates = _levels(self.gate_levels_V, "Phase.gate_levels_V")
+            if gates.size != self.word_levels_V.size:
+                raise ParameterError(f"Phase.gate_levels_V has {gates.size} levels for {self.word_levels_V.size} rows")
+            object.__setattr__(self, "gate_levels_V", gates)
         object.__setattr__(self, "width_s", _time(self.width_s, "Phase.width_s"))
         object.__setattr__(self, "rise_s", _time(self.rise_s, "Phase.rise_s"))
 
@@ -126,6 +134,8 @@ class Schedule:
         shapes = {p.shape for p in phases}
         if len(shapes) != 1:
             raise ParameterError(f"Schedule.phases disagree on the array size: {sorted(shapes)}")
+        if len({p.gate_levels_V is None for p in phases}) != 1:
+            raise ParameterError("Schedule.phases disagree on gate lines: give gate_levels_V to every phase or none")
         object.__setattr__(self, "phases", phases)
         object.__setattr__(self, "gap_s", _time(self.gap_s, "Schedule.gap_s"))
         object.__setattr__(self, "delay_s", _time(self.delay_s, "Schedule.delay_s"))
@@ -174,6 +184,18 @@ class Schedule:
 
     def bit_waveforms(self) -> list[Pwl | Dc]:
         return [self._line_waveform([float(p.bit_levels_V[j]) for p in self.phases]) for j in range(self.shape[1])]
+
+    @property
+    def has_gates(self) -> bool:
+        """True when the phases drive gate lines (a 1T1R array)."""
+        return self.phases[0].gate_levels_V is not None
+
+    def gate_waveforms(self) -> list[Pwl | Dc]:
+        """One waveform per row's gate line (:attr:`has_gates` schedules only)."""
+        if not self.has_gates:
+            raise ParameterError("this schedule drives no gate lines (its phases have no gate_levels_V)")
+        return [self._line_waveform([float(p.gate_levels_V[i]) for p in self.phases])  # type: ignore[index]
+                for i in range(self.shape[0])]
 
     def word_lines(self) -> tuple[Source, ...]:
         """Terminations for :func:`~memspice.circuits.crossbar.add_crossbar` ``word_lines``."""

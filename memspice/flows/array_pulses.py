@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from memspice.analysis.crossbar_readers import cell_voltages, output_currents
-from memspice.circuits.cells import state_nodes
+from memspice.circuits.cells import TransistorCells, state_nodes
 from memspice.circuits.crossbar import CrossbarConfig, CrossbarNodes, add_crossbar
 from memspice.circuits.crossbar_cells import CellSite, MemristorCells
 from memspice.circuits.line_schedule import Schedule
@@ -33,7 +33,8 @@ from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
 from memspice.engine.runner import AUTO
 from memspice.errors import ParameterError
-from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
+from memspice.netlist import PRINTED_VECTORS, Netlist, Tran, VoltageSource
+from memspice.spicelib.nmos import AccessTransistor
 from memspice.validation import finite_number, positive_int
 
 
@@ -49,12 +50,18 @@ def device_params(model: str, overrides: Mapping[str, Any] | None = None) -> dic
     return dict(catalog.resolve({**default_params(model), **catalog.parse_overrides(dict(overrides or {}))}))
 
 
+#: The cells an :class:`ArrayBench` can have: a bare memristor, or one behind an access transistor.
+GATED_CELLS = ("0T1R", "1T1R")
+
+
 @dataclass(frozen=True)
 class ArrayBench:
     """The array a program runs on: ``rows × cols`` catalog memristors (``model`` with
     parameter overrides ``params``; after construction every parameter, resolved), every
     word/bit segment ``r_wire_ohm`` (Ω); ``cell_params`` are parameters that differ per cell
-    (name -> ``(rows, cols)``, a device population)."""
+    (name -> ``(rows, cols)``, a device population). ``cell="1T1R"`` puts an access transistor
+    (``transistor``) between each memristor and its bit line, its gate on the row's gate line
+    ``gl<i>``, which the schedule drives (:attr:`Phase.gate_levels_V`)."""
 
     rows: int = 4
     cols: int = 4
@@ -62,9 +69,14 @@ class ArrayBench:
     params: Mapping[str, Any] = field(default_factory=dict)
     r_wire_ohm: float = 0.0
     cell_params: Mapping[str, np.ndarray] = field(default_factory=dict)
+    cell: str = "0T1R"
+    transistor: AccessTransistor = field(default_factory=AccessTransistor)
 
     def __post_init__(self) -> None:
         from memspice.spicelib import get_model
+
+        if self.cell not in GATED_CELLS:
+            raise ParameterError(f"cell={self.cell!r} is not allowed; use one of {', '.join(GATED_CELLS)}")
 
         for name in ("rows", "cols"):
             positive_int(getattr(self, name), name)
@@ -154,11 +166,11 @@ class ScheduleRun:
         """``(time points, rows, cols)`` voltage across every cell (word minus bit side)."""
         return cell_voltages(self.nodes, self.waveforms, point=None)
 
-    def energy_J(self) -> float:
-        """Energy every source delivered over the whole schedule (J)."""
+    def energy_J(self, *, t_stop_s: float | None = None) -> float:
+        """Energy every source delivered over the whole schedule, or up to ``t_stop_s`` (J)."""
         from memspice.analysis.energy import source_energies
 
-        return float(sum(source_energies(self.waveforms, self.netlist).values()))
+        return float(sum(source_energies(self.waveforms, self.netlist, t_stop_s=t_stop_s).values()))
 
 
 def run_schedule(bench: ArrayBench, states0: np.ndarray, schedule: Schedule, *, options: RunOptions | None = None,
@@ -202,13 +214,21 @@ def _schedule_netlist(bench: ArrayBench, states0: np.ndarray, schedule: Schedule
     if schedule.shape != bench.shape:
         raise ParameterError(f"schedule is for a {schedule.shape[0]} × {schedule.shape[1]} array, "
                              f"the bench is {bench.rows} × {bench.cols}")
+    if schedule.has_gates != (bench.cell == "1T1R"):
+        raise ParameterError(f"a {bench.cell} bench needs a schedule {'with' if bench.cell == '1T1R' else 'without'} "
+                             "gate levels (Phase.gate_levels_V)")
     cells = bench.cells(states0)
-    netlist = Netlist(title=title or (f"memspice {name}: {bench.rows}x{bench.cols} {bench.model}, "
+    netlist = Netlist(title=title or (f"memspice {name}: {bench.rows}x{bench.cols} {bench.cell} {bench.model}, "
                                       f"{len(schedule.phases)} phases, r_wire {bench.r_wire_ohm:g} ohm"))
-    nodes = add_crossbar(netlist, bench.crossbar, cells, word_lines=list(schedule.word_lines()),
+    array = cells
+    if bench.cell == "1T1R":
+        gates = [f"gl{i}" for i in range(bench.rows)]
+        netlist.add(*(VoltageSource(node, node, "0", waveform) for node, waveform in zip(gates, schedule.gate_waveforms())))
+        array = TransistorCells(cells, gate_nodes=gates, transistor=bench.transistor)
+    nodes = add_crossbar(netlist, bench.crossbar, array, word_lines=list(schedule.word_lines()),
                          bit_lines=list(schedule.bit_lines()))
     site = CellSite(prefix=nodes.prefix, word_nodes=nodes.word_nodes, bit_nodes=nodes.bit_nodes)
-    states = state_nodes(cells, site)["memristor"]
+    states = state_nodes(array, site)["memristor"]
     max_step = schedule.max_step_s()
     netlist.analysis = Tran(step_s=max_step / 2, stop_s=schedule.stop_s, max_step_s=max_step, uic=True)
     # `ngspice -b` runs a transient only with something to print: the first cells' states.

@@ -240,10 +240,13 @@ class PopulationConfig(ConfigBase):
                 except ValueError as error:
                     raise ConfigError(f"{field_name}.{name}", text, str(error)) from None
 
-    def refuse_conductance_variation(self, cells: str) -> None:
+    def refuse_conductance_variation(self, cells: str, *, stuck_allowed: bool = False) -> None:
         """ConfigError naming the first conductance-level setting given, for a study whose cells
-        are memristors (they vary through ``parameters``; ``cells`` says what they are)."""
-        given = self._conductance_settings()
+        are memristors (they vary through ``parameters``; ``cells`` says what they are). With
+        ``stuck_allowed`` the study pins stuck-ON / stuck-OFF memristors itself
+        (:meth:`draw_stuck`, :func:`stuck_cell_values`), so only those two pass."""
+        given = [(name, value) for name, value in self._conductance_settings()
+                 if not (stuck_allowed and name in ("stuck_on", "stuck_off"))]
         if given:
             name, value = given[0]
             raise ConfigError(f"population.{name}", value, f"its default: the cells are {cells}; give a spread of a model "
@@ -338,6 +341,15 @@ class PopulationConfig(ConfigBase):
         parts += [f"{name} {text} per pulse" for name, text in sorted(self.cycle_parameters.items())]
         return ", ".join(parts) or "ideal"
 
+    def draw_stuck(self, shape: tuple[int, int], seed: int) -> np.ndarray:
+        """``shape`` stuck codes (indices into :data:`STUCK_CODES`: 0 ok, 1 stuck ON, 2 stuck OFF)
+        for an array of memristors, drawn from ``stuck_on`` and ``stuck_off``; deterministic in
+        ``seed`` and independent of the parameter draws."""
+        u = np.random.default_rng((int(seed), POPULATION_STREAM, 3)).random(shape)
+        codes = np.where(u < self.stuck_on, 1, np.where(u < self.stuck_on + self.stuck_off, 2, 0)).astype(np.int8)
+        codes.flags.writeable = False
+        return codes
+
     def draw(self, g_target_S: np.ndarray, seed: int, *, g_on_S: float, g_off_S: float) -> Population:
         """The population of an array with these targets: programming noise, then stuck and dead
         cells (``g_on_S`` / ``g_off_S`` / :data:`G_OPEN_S`), then drift. Deterministic in ``seed``."""
@@ -361,3 +373,32 @@ class PopulationConfig(ConfigBase):
         for array in (target, programmed, stuck, nu):
             array.flags.writeable = False
         return Population(target, programmed, stuck, nu)
+
+
+#: Switching thresholds a stuck memristor has out of reach (voltage or current, per model).
+THRESHOLD_PARAMETERS = ("v_off", "v_on", "i_off", "i_on")
+
+
+def threshold_names(model: Any) -> list[str]:
+    """The switching thresholds of ``model`` (a catalog memristor) that pin a stuck cell."""
+    names = {p.name for p in model.parameters}
+    return [name for name in THRESHOLD_PARAMETERS if name in names]
+
+
+def stuck_cell_values(model: Any, values: Mapping[str, Any], stuck: np.ndarray,
+                      cell_values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-cell parameters (``cell_values`` with the thresholds added) that keep every stuck
+    cell (``stuck != 0``) from switching: each switching threshold of ``model`` (a catalog
+    memristor, resolved ``values``; :func:`threshold_names`, which the study checks is not
+    empty) moved to the end of its range on its own side of zero (±100 V for VTEAM), so no
+    pulse a study allows reaches it. The study pins the stuck cells' states at the ON or OFF
+    bound itself."""
+    drawn = dict(cell_values)
+    mask = np.asarray(stuck) != 0
+    for name in threshold_names(model):
+        low, high = model.parameter(name).bounds
+        out_of_reach = high if float(values[name]) > 0 else low
+        base = np.asarray(cell_values.get(name, np.full(mask.shape, float(values[name]))), dtype=float)
+        drawn[name] = np.where(mask, out_of_reach, base)
+        drawn[name].flags.writeable = False
+    return drawn
