@@ -62,6 +62,7 @@ def test_every_changed_weight_moved_the_rules_way_and_no_other_moved(trained) ->
         step = np.median(np.abs(moved[signs != 0]))
         assert np.abs(moved[signs == 0]).max(initial=0.0) < 1e-3 * step
         assert np.abs(change[:, OUTPUTS:]).max() < 1e-3 * step
+    assert result.unselected_drift_S() < 1e-3 * result.step_S  # V_W/2 is below the threshold
     assert bench.shape == (10, COLUMNS) and low_state < config.state_minus < high_state
 
 

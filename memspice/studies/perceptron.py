@@ -282,6 +282,19 @@ class PerceptronResult:
         """The first epoch whose forward pass classified every pattern (0 = before any update)."""
         return next((e.index for e in self.epochs if e.wrong == 0), None)
 
+    def unselected_drift_S(self) -> float:
+        """The largest conductance change (S) of a cell an update did not select (its weight's
+        sign was 0, or a fixed G⁻), over every epoch: the half-select disturb."""
+        worst = 0.0
+        for before, after in zip(self.epochs, self.epochs[1:]):
+            selected = np.zeros((INPUTS, COLUMNS), dtype=bool)
+            selected[:, :OUTPUTS] = before.signs != 0
+            if self.config.both_devices:
+                selected[:, OUTPUTS:] = before.signs != 0
+            change = np.abs(after.conductance_S - before.conductance_S)[~selected]
+            worst = max(worst, float(change.max(initial=0.0)))
+        return worst
+
     def history(self) -> "pd.DataFrame":
         import pandas as pd
 
@@ -347,7 +360,8 @@ class PerceptronResult:
             "model": config.model, "params": dict(config.params), "v_read_V": config.v_read_V,
             "v_write_V": config.write_V, "pulse_width_s": config.pulse_width_s, "r_wire_ohm": config.r_wire_ohm,
             "both_devices": config.both_devices, "array": config.array, "method": config.method,
-            "step_S": self.step_S, "seed": config.seed, "population": config.population.to_dict(),
+            "step_S": self.step_S, "worst_unselected_drift_S": self.unselected_drift_S(),
+            "seed": config.seed, "population": config.population.to_dict(),
             "stuck_cells": {code: int((self.config.stuck == k).sum()) for k, code in enumerate(STUCK_CODES[:3])},
             "patterns": 30, "epochs_run": len(self.epochs) - 1, "converged_epoch": self.converged_epoch,
             "final_misclassified": self.epochs[-1].wrong, "final_accuracy": 1 - self.epochs[-1].wrong / 30,
@@ -578,9 +592,12 @@ def _plot(result: PerceptronResult, path: Path) -> Path:
 
     history = result.history()
     first, last = result.epochs[0].conductance_S, result.epochs[-1].conductance_S
-    return plot_training(history, first, last, path, title=(
-        f"Prezioso perceptron in SPICE: 10x6 {result.config.model} crossbar, V_W {result.config.write_V:g} V, "
-        f"{result.config.pulse_width_s:g} s steps, r_wire {result.config.r_wire_ohm:g} Ω ({result.engine})"))
+    stuck = result.config.stuck != 0
+    return plot_training(history, first, last, path, stuck_weights=stuck[:, :OUTPUTS] | stuck[:, OUTPUTS:], title=(
+        f"Perceptron in SPICE: 10x6 {result.config.array} {result.config.model} array, {result.config.method}, "
+        f"V_W {result.config.write_V:g} V, {result.config.pulse_width_s:g} s steps, r_wire {result.config.r_wire_ohm:g} Ω"
+        f"{', ' + result.config.population.describe() if not result.config.population.is_ideal else ''} "
+        f"({result.engine})"))
 
 
 def write_perceptron_report(result: PerceptronResult, out_dir: Path) -> dict[str, Path]:
