@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"flows"},
     {"studies"},
     {"sweeps"},
-    {"cli", "cli_study", "golden"},
+    {"cli", "cli_study", "golden", "__main__"},
 ]
 SIBLINGS_APART = {("circuits", "engine"), ("engine", "circuits")}
 
