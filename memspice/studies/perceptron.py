@@ -418,7 +418,7 @@ def run_perceptron(config: PerceptronConfig, *, options: RunOptions | None = Non
     states = config.initial_states()
     states0 = states.copy()
     up_sign = _raising_polarity(config)
-    step_S = _calibrated_step_S(config, up_sign, options) if config.method == "write-verify" else 0.0
+    step_S = 0.0  # write-verify calibrates it at the first update, in the engine epoch 0 ran in
     signs = np.zeros((INPUTS, OUTPUTS), dtype=int)
     epochs: list[Epoch] = []
     schedules: list[tuple[Schedule, ...]] = []
@@ -431,6 +431,7 @@ def run_perceptron(config: PerceptronConfig, *, options: RunOptions | None = Non
         energy = device_time = 0.0
         cost = UpdateCost()
         if epoch and config.method == "write-verify":
+            step_S = step_S or _calibrated_step_S(config, up_sign, options)
             verify, read_run = _verify_update(config, states, signs, step_S, up_sign, options)
             options = pin_engine(options, read_run)
             states = verify.states
