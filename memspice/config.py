@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 import tomllib
 import types
 import typing
@@ -282,7 +283,7 @@ class ConfigBase:
         """The config as TOML text (None fields left out: TOML has no null, and absent means default)."""
         import tomli_w
 
-        return tomli_w.dumps(_drop_none(self.to_dict()))
+        return _inline_number_arrays(tomli_w.dumps(_drop_none(self.to_dict())))
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of the class name and the canonical JSON of :meth:`to_dict`: stable across
@@ -484,3 +485,14 @@ def parse_strings(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+#: An array of numbers (or booleans) as tomli_w writes it: one element per line.
+_NUMBER_ARRAY = re.compile(r"\[\n((?:[ \t]+[-+0-9.eE_a-z]+,\n)+)[ \t]*\]")
+
+
+def _inline_number_arrays(text: str) -> str:
+    """``text`` (TOML from tomli_w) with every array of numbers on one line, so a matrix reads
+    as one row per line instead of one number per line; the values are untouched."""
+    return _NUMBER_ARRAY.sub(lambda m: "[" + ", ".join(v.strip().rstrip(",") for v in m.group(1).splitlines()) + "]",
+                             text)

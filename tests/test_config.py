@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 
 import pytest
@@ -153,3 +154,17 @@ def test_array_files_of_the_wrong_kind_are_refused_by_name(tmp_path) -> None:
                          ("archive.npy", "is an .npz archive")):
         with pytest.raises(ConfigError, match=reason):
             Matrix().with_overrides({"g_S": str(tmp_path / name)})
+
+
+@given(st.lists(st.lists(st.one_of(st.floats(allow_nan=False), st.integers(-10**6, 10**6), st.booleans()),
+                         min_size=1, max_size=5), min_size=1, max_size=4),
+       st.lists(st.text(max_size=5), max_size=3))
+def test_toml_writes_number_arrays_on_one_line_and_reads_back_the_same(matrix, words) -> None:
+    import tomli_w
+
+    from memspice.config import _inline_number_arrays
+
+    data = {"matrix": matrix, "words": words, "row": matrix[0]}
+    text = _inline_number_arrays(tomli_w.dumps(data))
+    assert tomllib.loads(text) == data
+    assert len(text.split("\n")) <= len(matrix) + len(words) + 8  # one line per matrix row
