@@ -26,7 +26,7 @@ import time
 import typing
 from dataclasses import MISSING
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from memspice.config import (
     ConfigBase,
@@ -177,8 +177,20 @@ def _build(config_type: type[ConfigBase], data: dict, typed: dict[str, str], sou
         path = error.path.split("[")[0]
         name = typed.get(error.path) or typed.get(path)
         if name is None:
-            name = f"{error.path} ({source})" if source else _flag_for(path, options)
-        raise ParameterError(error.describe(name)) from None
+            name = f"{path} ({source})" if source else _flag_for(path, options)
+        raise ParameterError(error.describe(name, _given(data, path))) from None
+
+
+def _given(data: Mapping[str, Any], path: str) -> Any:
+    """The value at dotted ``path`` of ``data`` (as a tuple when it is a list), None when absent."""
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    if isinstance(value, list):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    return value
 
 
 def _run(study: Study, args: argparse.Namespace, config_options, run_options) -> int:

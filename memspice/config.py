@@ -107,13 +107,19 @@ class ConfigError(ParameterError):
         self.path, self.value, self.allowed, self.reason = path, value, allowed, reason
         super().__init__(self.describe(path))
 
-    def describe(self, name: str) -> str:
-        """The message with the field called ``name`` (the CLI passes the option the user typed)."""
+    def describe(self, name: str, whole: object = None) -> str:
+        """The message with the field called ``name`` (the CLI passes the option the user typed).
+        For one element of a list (``path`` ending in ``[k]``) ``whole`` is the list as given,
+        and the message says which element: ``--v-writes=1.5,-2: value 2 (-2) is not allowed``."""
         if self.value is None:
             return f"{name} {self.reason or 'is missing'}; give {self.allowed}"
         shown = show_value(self.value)
         why = f" {self.reason}" if self.reason else " is not allowed"
-        return f"{name}={shown}{why}; allowed: {self.allowed}"
+        indices = [int(k) + 1 for k in re.findall(r"\[(\d+)\]", self.path)]
+        if not indices or whole is None or (isinstance(whole, tuple) and len(whole) == 1 and len(indices) == 1):
+            return f"{name}={shown}{why}; allowed: {self.allowed}"
+        where = f"value {indices[0]}" if len(indices) == 1 else f"row {indices[0]}, column {indices[1]}"
+        return f"{name}={show_value(whole)}: {where} ({shown}){why}; allowed: {self.allowed}"
 
 
 def show_value(value: Any, *, most: int = 8) -> str:

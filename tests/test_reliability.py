@@ -46,7 +46,11 @@ REFUSED: list[tuple[str, list[str], str]] = [
      "--x=1,1,1,1,1,1,1,1,... (5000 values) is not allowed; allowed: a non-empty list of at most 64 row inputs"),
     ("program 1e8 pulses", ["program", "--max-pulses", "100000000"], "--max-pulses=100000000 is not allowed"),
     ("hysteresis at 1e30 Hz", ["hysteresis", "--model", "hp", "--freq", "1e30"], "--freq=1e+30 is not allowed"),
-    ("read-margin 4096", ["read-margin", "--sizes", "8,4096"], "--sizes=4096 is not allowed"),
+    ("read-margin 4096", ["read-margin", "--sizes", "8,4096"], "--sizes=8,4096: value 2 (4096) is not allowed"),
+    ("one bad value of a list", ["write-margin", "--v-writes", "1.5,-2"],
+     "--v-writes=1.5,-2: value 2 (-2) is not allowed; allowed: (0, 20] V"),
+    ("one bad value of a matrix", ["vmm", "--weights", "1,2;3,4", "--inputs", "1,2;3,-4"],
+     "--inputs=a 2x2 matrix: row 2, column 2 (-4) is not allowed"),
     ("selector 1e8 time points", ["selector-iv", "--points-per-period", "1000000", "--cycles", "100"],
      "--points-per-period=1000000 gives more than 2e+06 time points"),
     # Plain bad input.
