@@ -58,3 +58,57 @@ def test_neuron_design_is_checked() -> None:
     with pytest.raises(ParameterError, match="reset time"):
         NeuronDesign(capacitance_F=1e-9, reset_conductance_S=1e-6)
     assert NeuronDesign(leak_resistance_ohm=1e5).rate_hz(1e-6) == 0.0  # I·R = 0.1 V never reaches 0.5 V
+
+
+def _clock(t_s: np.ndarray, start_s: float, phase_s: float, edge_s: float) -> np.ndarray:
+    """A 0-1 trapezoid: rises over edge_s from start_s, falls to 0 at start_s + phase_s."""
+    u = t_s - start_s
+    return np.clip(np.minimum(u / edge_s, (phase_s - u) / edge_s), 0.0, 1.0)
+
+
+@pytest.fixture(scope="module")
+def window():
+    from memspice.flows.spiking import SpikingBench, stdp_pairs
+
+    bench = SpikingBench(1, 1)
+    return bench, stdp_pairs(bench, max_slots=8)
+
+
+@needs_ngspice
+def test_stdp_window_is_the_designed_exponential(window) -> None:
+    from memspice.analysis.stdp import fit_window
+
+    bench, pairs = window
+    causal = pairs.dt_s >= 0
+    # Sign change at Δt = 0: every pre-before-post pair potentiates, every post-before-pre depresses.
+    assert (pairs.dg_S[causal] > 0).all() and (pairs.dg_S[~causal] < 0).all()
+    assert (np.diff(pairs.dg_S[causal]) < 0).all() and (np.diff(pairs.dg_S[~causal]) < 0).all()
+    fit = fit_window(pairs.dt_s, pairs.dg_S)
+    assert fit.ltp.tau_s == pytest.approx(bench.design.pre_trace.resistance_ohm * bench.design.pre_trace.capacitance_F,
+                                          rel=0.05)
+    assert fit.ltd.tau_s == pytest.approx(bench.design.post_trace.resistance_ohm
+                                          * bench.design.post_trace.capacitance_F, rel=0.05)
+    # An unpaired spike leaves the synapse (almost) alone: the pulses sit at the device threshold.
+    peak = np.abs(pairs.dg_S).max()
+    assert abs(pairs.unpaired_dg_S["pre_only"]) < 0.01 * peak and abs(pairs.unpaired_dg_S["post_only"]) < 0.01 * peak
+
+
+@needs_ngspice
+def test_potentiation_at_zero_delay_matches_the_device_equation(window) -> None:
+    """Δx of the Δt = 0 pair from VTEAM's own rate, integrated in numpy over the designed pulse:
+    the pre-trace is the read clock's charge through R·C; the cell sees −(V_th + a)·clk_LTP with
+    a = k_LTP·x_pre, and dx/dt = k_on·(v/v_on − 1)/D past the threshold (α_on = 1)."""
+    bench, pairs = window
+    design, params = bench.design, bench.array.params
+    clock, step = design.clock, 1e-12
+    t = np.arange(0.0, clock.slot_s, step)
+    drive = design.pre_trace.jump_V / clock.area_s * _clock(t, 0.0, clock.phase_s, clock.edge_s)
+    decay = np.exp(-step / design.pre_trace.tau_s)
+    trace = np.zeros_like(t)
+    for k in range(1, t.size):
+        trace[k] = trace[k - 1] * decay + drive[k] * step
+    amplitude = np.minimum(design.stdp.ltp_gain * trace, design.stdp.max_over_threshold_V)
+    threshold = abs(params["v_on"])
+    cell = (threshold + amplitude) * _clock(t, 2 * clock.phase_s, clock.phase_s, clock.edge_s)
+    expected = params["k_on"] / params["d"] * np.trapezoid(np.maximum(cell - threshold, 0.0) / threshold, t)
+    assert pairs.dx[pairs.dt_s == 0][0] == pytest.approx(expected, rel=0.05)
