@@ -112,3 +112,93 @@ def test_potentiation_at_zero_delay_matches_the_device_equation(window) -> None:
     cell = (threshold + amplitude) * _clock(t, 2 * clock.phase_s, clock.phase_s, clock.edge_s)
     expected = params["k_on"] / params["d"] * np.trapezoid(np.maximum(cell - threshold, 0.0) / threshold, t)
     assert pairs.dx[pairs.dt_s == 0][0] == pytest.approx(expected, rel=0.05)
+
+
+@needs_ngspice
+def test_unsupervised_learning_gives_each_letter_its_own_neuron(tmp_path, capsys) -> None:
+    """3 letters × 3 neurons, seeded: after training each letter makes a different neuron fire
+    first (learning off), and that neuron's conductances resemble the letter."""
+    import json
+
+    import pandas as pd
+
+    from memspice.analysis.letters import LETTERS
+    from memspice.cli import main
+
+    out = tmp_path / "snn"
+    assert main(["snn", "--window-slots", "0", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "distinct" in printed and "fJ" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    first = summary["first_neuron"]
+    assert sorted(first.values()) == [0, 1, 2] and summary["distinct_neurons"] is True
+    for letter, correlation in summary["correlation_of_assigned_neuron"].items():
+        assert correlation > 0.3, letter
+    # The correlations in the summary are those of the final weights in weights.csv.
+    weights = pd.read_csv(out / "weights.csv")
+    final = weights[weights.epoch == weights.epoch.max()]
+    for letter, neuron in first.items():
+        g = final[final.neuron == neuron].sort_values("input").g_S.to_numpy()
+        assert np.corrcoef(g, LETTERS[letter].ravel())[0, 1] == pytest.approx(
+            summary["correlation_of_assigned_neuron"][letter], abs=1e-9)
+        level = (g - 1 / 100e3) / ((1 / 10e3 - 1 / 100e3) / 63)  # the 64 levels between 1/R_off and 1/R_on
+        assert np.abs(level - np.round(level)).max() < 1e-6
+    # The first spike of each test presentation is the first neuron's.
+    spikes = pd.read_csv(out / "spikes.csv")
+    tests = spikes[(spikes.phase == "test") & (spikes.kind == "output")]
+    for letter, neuron in first.items():
+        rows = tests[tests.letter == letter]
+        assert int(rows.sort_values("time_s")["index"].iloc[0]) == neuron
+    energy = summary["energy"]
+    assert energy["paper_per_spike_J"] == 20e-15 and "gate lines" in energy["includes"]
+    per_spike = energy["test"]["per_output_spike_J"]
+    assert per_spike["total"] == pytest.approx(per_spike["array"] + per_spike["neuron"] + per_spike["learning"])
+    assert abs(per_spike["learning"]) < 1e-3 * per_spike["total"]  # learning is off in the test
+    # The membrane takes at least 1/2·C·V_th² per output spike (its conveyor also charges losers).
+    assert per_spike["neuron"] >= 0.5 * 1e-12 * 0.5**2
+    for name in ("raster.png", "waveforms.png", "weights.png", "spikes.csv", "weights.csv", "stdp.csv",
+                 "train_segment.cir"):
+        assert (out / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--refractory", "20n"], "--refractory=2e-08 is not allowed"),
+    (["--max-step", "5n"], "--max-step=5e-09 is not allowed"),
+    (["--set", "alpha_on=3"], "alpha_on = alpha_off = 1"),
+    (["--engine", "vacask"], "--engine='vacask' is not allowed; allowed: auto, shared, subprocess"),
+])
+def test_bad_snn_options_are_refused_before_anything_runs(argv, message, tmp_path, capsys) -> None:
+    from memspice.cli import main
+
+    out = tmp_path / "never"
+    assert main(["snn", *argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_states_are_quantised_to_equally_spaced_conductance_levels() -> None:
+    """Nearest rounding lands on one of the 64 levels between 1/R_off and 1/R_on within half a
+    level; stochastic rounding keeps the mean conductance (seeded, 400 draws)."""
+    from memspice.flows.spiking import SpikingBench, conductance_table, quantise_states
+
+    bench = SpikingBench(3, 2)
+    table = conductance_table(bench)
+    states = np.random.default_rng(1).uniform(0.0, 1.0, (3, 2))
+    step = (1 / bench.array.params["ron"] - 1 / bench.array.params["roff"]) / 63
+    g = bench.conductance_S(states)
+    nearest = bench.conductance_S(quantise_states(bench, table, states, 64))
+    level = (nearest - 1 / bench.array.params["roff"]) / step
+    assert np.abs(level - np.round(level)).max() < 1e-6 and np.abs(nearest - g).max() <= 0.5 * step * (1 + 1e-9)
+    rng = np.random.default_rng(2)
+    draws = np.array([bench.conductance_S(quantise_states(bench, table, states, 64, rng)) for _ in range(400)])
+    assert np.abs(draws - g).max() < step * (1 + 1e-9)
+    np.testing.assert_allclose(draws.mean(axis=0), g, atol=0.1 * step)
+
+
+def test_cost_refuses_a_run_that_cannot_finish(tmp_path, capsys) -> None:
+    from memspice.cli import main
+
+    assert main(["snn", "--slots", "10000", "--max-step", "1p", "--out", str(tmp_path / "never")]) == 2
+    err = capsys.readouterr().err
+    assert "--max-points" in err and "--slots" in err and not (tmp_path / "never").exists()

@@ -12,6 +12,7 @@ Behavioural neurons and drivers: ngspice only (``engine="vacask"`` is refused).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,6 +182,8 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     """One pre spike and one forced post spike (a teacher current in the post neuron's read
     phase) per one-synapse network, Δt = −max_slots … +max_slots slots, plus a pre-only and a
     post-only network, all in one netlist (networks ``p<k>_``), from the same state ``state0``.
+    The pairs run without the depression phase (the pairwise window of the LTP/LTD circuits);
+    the unpaired networks with the design as given (post-only: the depression per post spike).
 
     ``bench`` gives the design and the device; its size is ignored (each network is 1 × 1).
     """
@@ -196,7 +199,10 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     programs += [([[first]], [[]]), ([[]], [[first]])]
     netlist = Netlist(title=f"memspice snn STDP window: {len(programs)} one-synapse networks, {bench.model}")
     cells = one.array.cells(np.full((1, 1), state0))
-    blocks = [add_spiking_network(netlist, one.design, cells, pre, teacher_slots=post,
+    # The pairs measure the LTP/LTD circuits alone; the depression of a firing column (a
+    # constant per post spike) is measured by the post-only network, with the design as given.
+    pairwise = dataclasses.replace(one.design, stdp=dataclasses.replace(one.design.stdp, depression_V=0.0))
+    blocks = [add_spiking_network(netlist, pairwise if k < len(shifts) else one.design, cells, pre, teacher_slots=post,
                                   teacher_current_A=teacher_current_A, prefix=f"p{k}_")
               for k, (pre, post) in enumerate(programs)]
     slots = first + 2 * max_slots + 3
@@ -212,3 +218,46 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
                      tau_pre_rc_s=one.design.pre_trace.tau_s,
                      tau_post_rc_s=one.design.post_trace.tau_s, netlist_text=waveforms.netlist_text, wall_time_s=wall,
                      simulated_s=slots * one.design.clock.slot_s)
+
+
+def conductance_table(bench: SpikingBench, points: int = 257) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, G)``: states ``(points,)`` across the model's range and each cell's read
+    conductance there, ``(points, inputs, neurons)`` (S), from the model's own equations."""
+    from memspice.spicelib import get_model
+
+    model = get_model(bench.model)
+    low, high = model.parameter(model.state_initial).bounds
+    x = np.linspace(low, high, points)
+    shape = (bench.inputs, bench.neurons)
+    return x, np.stack([bench.conductance_S(np.full(shape, value)) for value in x])
+
+
+def quantise_states(bench: SpikingBench, table: tuple[np.ndarray, np.ndarray], states: np.ndarray, levels: int,
+                    rng: np.random.Generator | None = None) -> np.ndarray:
+    """``states`` moved to the nearest of ``levels`` conductances equally spaced between each
+    cell's lowest and highest conductance (``table`` from :func:`conductance_table`). With
+    ``rng`` the rounding is stochastic (up with the probability of the distance to the level
+    below, so a change smaller than a level survives on average); without, to the nearest.
+    The state of each level is found on the table, then refined by Newton steps on the model's
+    own G(x), so the conductances land on the levels to ~1e-12."""
+    x, g = table
+    positive_int(levels, "levels")
+    states = np.asarray(states, dtype=float)
+    g_low, g_high = g.min(axis=0), g.max(axis=0)
+    position = (bench.conductance_S(states) - g_low) / (g_high - g_low) * (levels - 1)
+    below = np.floor(position)
+    up = (rng.random(states.shape) < position - below) if rng is not None else (position - below >= 0.5)
+    target = g_low + np.minimum(below + up, levels - 1) * (g_high - g_low) / (levels - 1)
+    out = np.empty_like(states)
+    for index in np.ndindex(states.shape):
+        column = g[(slice(None), *index)]
+        order = np.argsort(column)
+        out[index] = np.interp(target[index], column[order], x[order])
+    low, high = x[0], x[-1]
+    step = 1e-6 * (high - low)
+    for _ in range(4):
+        now = bench.conductance_S(out)
+        slope = (bench.conductance_S(np.clip(out + step, low, high)) - bench.conductance_S(np.clip(out - step, low, high))) \
+            / (np.clip(out + step, low, high) - np.clip(out - step, low, high))
+        out = np.clip(out - (now - target) / slope, low, high)
+    return out
