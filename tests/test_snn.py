@@ -202,3 +202,19 @@ def test_cost_refuses_a_run_that_cannot_finish(tmp_path, capsys) -> None:
     assert main(["snn", "--slots", "10000", "--max-step", "1p", "--out", str(tmp_path / "never")]) == 2
     err = capsys.readouterr().err
     assert "--max-points" in err and "--slots" in err and not (tmp_path / "never").exists()
+
+
+def test_spike_signals_are_high_exactly_in_their_slots() -> None:
+    """The 0-1 V spike signal of an input is 1 over every phase's flat top of its slots and 0
+    over every other slot's (edges only at slot boundaries)."""
+    from memspice.circuits.spiking import PHASES, SlotClock, spike_signal
+
+    clock = SlotClock()
+    for slots in ([0], [0, 1, 2], [3], [1, 2, 5, 7, 8], []):
+        signal = spike_signal(slots, clock)
+        points = np.array(getattr(signal, "points", [(0.0, 0.0)]))
+        for slot in range(10):
+            for phase in PHASES:
+                start, stop = clock.window_s(slot, phase)
+                value = np.interp([start, (start + stop) / 2, stop], points[:, 0], points[:, 1], right=points[-1, 1])
+                assert (value == (1.0 if slot in slots else 0.0)).all(), (slots, slot, phase)

@@ -73,9 +73,9 @@ class SnnConfig(ConfigBase):
     tau_s: float = setting(100e-9, unit="s", low=1e-10, high=1e-5, cli="tau", doc="R·C of the pre- and post-traces")
     ltp_gain: float = setting(0.3, low=0.0, high=10.0, cli="ltp-gain",
                               doc="SET over-threshold volts per volt of pre-trace (a trace jumps 1 V per spike)")
-    ltd_gain: float = setting(0.3, low=0.0, high=10.0, cli="ltd-gain",
+    ltd_gain: float = setting(0.15, low=0.0, high=10.0, cli="ltd-gain",
                               doc="RESET over-threshold volts per volt of post-trace")
-    depression_V: float = setting(0.2, unit="V", low=0.0, high=1.0, cli="depression",
+    depression_V: float = setting(0.3, unit="V", low=0.0, high=1.0, cli="depression",
                                   doc="RESET over-threshold amplitude given to every synapse of a firing neuron (0: none)")
     phase_s: float = setting(10e-9, unit="s", low=1e-9, high=1e-6, cli="phase",
                              doc="length of each of the 4 phases of a slot (read, LTD, LTP, depression)")
@@ -86,8 +86,8 @@ class SnnConfig(ConfigBase):
                           doc="probability that a black pixel spikes in a training slot (white pixels never do)")
     epochs: int = setting(4, low=1, high=200, doc="training epochs (each presents the 3 letters once)")
     levels: int = setting(64, low=2, high=4096, doc="conductance levels the states are quantised to after each segment")
-    state_low: float = setting(0.05, low=0.0, high=1.0, cli="state-low", doc="initial states uniform in [state-low, state-high]")
-    state_high: float = setting(0.3, low=0.0, high=1.0, cli="state-high", doc="see state-low (x = 0 is ON)")
+    state_low: float = setting(0.0, low=0.0, high=1.0, cli="state-low", doc="initial states uniform in [state-low, state-high]")
+    state_high: float = setting(0.08, low=0.0, high=1.0, cli="state-high", doc="see state-low (x = 0 is ON: the synapses start strong, so learning mostly weakens the pixels a neuron's letter lacks)")
     window_slots: int = setting(8, low=0, high=50, cli="window-slots",
                                 doc="STDP window: pairs at Δt = -N..N slots (0: not measured)")
     max_step_s: float = setting(0.5e-9, unit="s", low=1e-12, high=1e-7, cli="max-step",
@@ -276,6 +276,9 @@ class SnnResult:
             "test_slots": config.test_slots,
             "rate": config.rate, "levels": config.levels, "seed": config.seed, "model": config.model,
             "params": dict(config.params), "population": config.population.to_dict(),
+            "design": {name: getattr(config, name) for name in (
+                "v_read_V", "capacitance_F", "v_threshold_V", "refractory_s", "leak_resistance_ohm", "tau_s",
+                "ltp_gain", "ltd_gain", "depression_V", "phase_s", "state_low", "state_high", "max_step_s")},
             "first_neuron": assignment,
             "distinct_neurons": len(neurons) == len(CLASSES) and len(set(neurons)) == len(CLASSES),
             "correlation_of_assigned_neuron": {
