@@ -17,7 +17,7 @@ WRITE_DEVICE_PARAMS: Mapping[str, float] = {
 }
 
 #: The spiking network's synapse (issue 19): the write device switching ten times slower, so a
-#: 9 ns STDP pulse 0.3 V past threshold moves the state by about one of 64 levels.
+#: 9 ns STDP pulse 0.3 V past threshold moves the state by 0.019, about 1/64 of its range.
 SYNAPSE_DEVICE_PARAMS: Mapping[str, float] = {**WRITE_DEVICE_PARAMS, "k_off": 0.03, "k_on": -0.03}
 
 
