@@ -79,6 +79,7 @@ def test_stdp_window_is_the_designed_exponential(window) -> None:
     from memspice.analysis.stdp import fit_window
 
     bench, pairs = window
+    assert pairs.post_spikes == (1,) * pairs.dt_s.size + (0, 1)  # one forced post spike per pair, none pre-only
     causal = pairs.dt_s >= 0
     # Sign change at Δt = 0: every pre-before-post pair potentiates, every post-before-pre depresses.
     assert (pairs.dg_S[causal] > 0).all() and (pairs.dg_S[~causal] < 0).all()

@@ -163,7 +163,8 @@ class StdpPairs:
     """Simulated pre/post pairs: ``dt_s`` = t_post − t_pre (s, slot multiples), the state change
     ``dx`` and conductance change ``dg_S`` (S) of each pair's synapse from ``state0``, and the
     pre-only and post-only (unpaired) changes; the R·C of the pre-trace (sets the LTP side) and
-    of the post-trace (the LTD side)."""
+    of the post-trace (the LTD side); ``post_spikes`` the spikes of every network's neuron (pairs,
+    then pre-only, post-only: 1 each but 0 for pre-only when the bench works)."""
 
     dt_s: np.ndarray
     dx: np.ndarray
@@ -172,12 +173,13 @@ class StdpPairs:
     state0: float
     tau_pre_rc_s: float
     tau_post_rc_s: float
+    post_spikes: tuple[int, ...]
     netlist_text: str
     wall_time_s: float
     simulated_s: float
 
 
-def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, teacher_current_A: float = 200e-6,
+def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, teacher_current_A: float | None = None,
                options: RunOptions | None = None) -> StdpPairs:
     """One pre spike and one forced post spike (a teacher current in the post neuron's read
     phase) per one-synapse network, Δt = −max_slots … +max_slots slots, plus a pre-only and a
@@ -186,6 +188,8 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     the unpaired networks with the design as given (post-only: the depression per post spike).
 
     ``bench`` gives the design and the device; its size is ignored (each network is 1 × 1).
+    The teacher current defaults to 4·C·V_th per read phase, so the post spike comes early in
+    its slot's read phase whatever the membrane. ``post_spikes`` counts each network's spikes.
     """
     from memspice.engine.runner import run
 
@@ -193,6 +197,9 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     options = options or RunOptions()
     positive_int(max_slots, "max_slots")
     one = SpikingBench(1, 1, bench.design, bench.model, bench.params, {}, bench.max_step_s)
+    neuron = one.design.neuron
+    if teacher_current_A is None:
+        teacher_current_A = 4 * neuron.capacitance_F * neuron.v_threshold_V / one.design.clock.area_s
     first = max_slots + 1
     shifts = list(range(-max_slots, max_slots + 1))
     programs = [([[first]], [[first + dt]]) if dt >= 0 else ([[first - dt]], [[first]]) for dt in shifts]
@@ -210,13 +217,17 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     started = time.perf_counter()
     waveforms = run(netlist, backend=engine, timeout_s=options.timeout_s, name="stdp_window")
     wall = time.perf_counter() - started
+    from memspice.analysis.spikes import spike_times
+
+    time_s = waveforms.column("time_s")
+    spikes = tuple(int(spike_times(time_s, waveforms.column(f"v({b.neurons[0].spike})_V")).size) for b in blocks)
     dx = np.array([waveforms.column(f"v({b.states[0, 0]})_V")[-1] - state0 for b in blocks])
     g0 = float(one.conductance_S(np.full((1, 1), state0))[0, 0])
     dg = np.array([float(one.conductance_S(np.full((1, 1), state0 + d))[0, 0]) - g0 for d in dx])
     return StdpPairs(dt_s=np.array(shifts) * one.design.clock.slot_s, dx=dx[:-2], dg_S=dg[:-2],
                      unpaired_dg_S={"pre_only": float(dg[-2]), "post_only": float(dg[-1])}, state0=state0,
                      tau_pre_rc_s=one.design.pre_trace.tau_s,
-                     tau_post_rc_s=one.design.post_trace.tau_s, netlist_text=waveforms.netlist_text, wall_time_s=wall,
+                     tau_post_rc_s=one.design.post_trace.tau_s, post_spikes=spikes, netlist_text=waveforms.netlist_text, wall_time_s=wall,
                      simulated_s=slots * one.design.clock.slot_s)
 
 

@@ -305,6 +305,7 @@ class SnnResult:
                 "tau_ltp_s": fit.ltp.tau_s, "tau_ltd_s": fit.ltd.tau_s, "tau_rc_s": self.window.tau_pre_rc_s,
                 "amplitude_ltp_S": fit.ltp.amplitude, "amplitude_ltd_S": fit.ltd.amplitude,
                 "unpaired_dg_S": self.window.unpaired_dg_S, "state0": self.window.state0,
+                "post_spikes_per_network": list(self.window.post_spikes),
             }
             summary["wall_time_s"]["stdp_window_per_simulated_s"] = self.window.wall_time_s / self.window.simulated_s
         return summary
@@ -421,10 +422,10 @@ def summary_lines(result: SnnResult) -> list[str]:
     lines = [f"first to fire: {first} ({'distinct' if s['distinct_neurons'] else 'NOT distinct'}); "
              f"weight/letter correlation {corr}"]
     if energy["total"] is not None:
-        lines.append(f"inference energy per output spike {energy['total'] * 1e15:.3g} fJ "
-                     f"(array {energy['array'] * 1e15:.3g}, neuron {energy['neuron'] * 1e15:.3g}; paper ≈ 20 fJ); "
-                     f"training {s['energy']['train']['per_output_spike_J']['total'] * 1e15:.3g} fJ per spike"
-                     if s["energy"]["train"]["output_spikes"] else "")
+        line = (f"inference energy per output spike {energy['total'] * 1e15:.3g} fJ (array {energy['array'] * 1e15:.3g}, "
+                f"neuron {energy['neuron'] * 1e15:.3g}; paper ≈ 20 fJ)")
+        training = s["energy"]["train"]["per_output_spike_J"]["total"]
+        lines.append(line + (f"; training {training * 1e15:.3g} fJ per spike" if training is not None else ""))
     if "stdp_window" in s:
         w = s["stdp_window"]
         lines.append(f"STDP window: tau LTP {w['tau_ltp_s'] * 1e9:.1f} ns, LTD {w['tau_ltd_s'] * 1e9:.1f} ns "
