@@ -1,6 +1,6 @@
 """Integrate-and-fire neurons as behavioural ngspice blocks (issue 19, El Arrassi et al. 2022).
 
-One neuron ``<p>`` is three capacitor nodes and four behavioural sources::
+One neuron ``<p>`` is three capacitor nodes and three behavioural sources::
 
     membrane  <p>_m   C_mem to ground; the caller injects the input current into it
                       (a bit line's current copied in, or a current source); optional leak R_leak
