@@ -219,3 +219,21 @@ def test_spike_signals_are_high_exactly_in_their_slots() -> None:
                 start, stop = clock.window_s(slot, phase)
                 value = np.interp([start, (start + stop) / 2, stop], points[:, 0], points[:, 1], right=points[-1, 1])
                 assert (value == (1.0 if slot in slots else 0.0)).all(), (slots, slot, phase)
+
+
+@needs_ngspice
+def test_the_window_follows_the_trace_rc() -> None:
+    """With 60 ns traces (0.6 of the default R·C) the fitted τ moves with them."""
+    import dataclasses
+
+    from memspice.analysis.stdp import fit_window
+    from memspice.circuits.spiking import SpikingDesign
+    from memspice.circuits.stdp import TraceDesign
+    from memspice.flows.spiking import SpikingBench, stdp_pairs
+
+    trace = TraceDesign(tau_s=60e-9)
+    bench = SpikingBench(1, 1, dataclasses.replace(SpikingDesign(), pre_trace=trace, post_trace=trace))
+    pairs = stdp_pairs(bench, max_slots=5)
+    fit = fit_window(pairs.dt_s, pairs.dg_S)
+    assert fit.ltp.tau_s == pytest.approx(trace.resistance_ohm * trace.capacitance_F, rel=0.05)
+    assert fit.ltd.tau_s == pytest.approx(trace.resistance_ohm * trace.capacitance_F, rel=0.05)
