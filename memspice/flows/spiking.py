@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from memspice.analysis.spikes import spike_times
 from memspice.circuits.spiking import SpikingDesign, SpikingNodes, add_spiking_network
 from memspice.engine import Waveforms
 from memspice.engine.options import RunOptions
@@ -98,8 +99,6 @@ class SpikingRun:
 
     def spike_times_s(self) -> list[np.ndarray]:
         """Per neuron, the times (s) its latch rises through 0.5 V."""
-        from memspice.analysis.spikes import spike_times
-
         return [spike_times(self.time_s, self.voltage(n.spike)) for n in self.nodes.neurons]
 
     def state_traces(self) -> np.ndarray:
@@ -217,8 +216,6 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     started = time.perf_counter()
     waveforms = run(netlist, backend=engine, timeout_s=options.timeout_s, name="stdp_window")
     wall = time.perf_counter() - started
-    from memspice.analysis.spikes import spike_times
-
     time_s = waveforms.column("time_s")
     spikes = tuple(int(spike_times(time_s, waveforms.column(f"v({b.neurons[0].spike})_V")).size) for b in blocks)
     dx = np.array([waveforms.column(f"v({b.states[0, 0]})_V")[-1] - state0 for b in blocks])
@@ -226,8 +223,8 @@ def stdp_pairs(bench: SpikingBench, *, max_slots: int = 8, state0: float = 0.5, 
     dg = np.array([float(one.conductance_S(np.full((1, 1), state0 + d))[0, 0]) - g0 for d in dx])
     return StdpPairs(dt_s=np.array(shifts) * one.design.clock.slot_s, dx=dx[:-2], dg_S=dg[:-2],
                      unpaired_dg_S={"pre_only": float(dg[-2]), "post_only": float(dg[-1])}, state0=state0,
-                     tau_pre_rc_s=one.design.pre_trace.tau_s,
-                     tau_post_rc_s=one.design.post_trace.tau_s, post_spikes=spikes, netlist_text=waveforms.netlist_text, wall_time_s=wall,
+                     tau_pre_rc_s=one.design.pre_trace.tau_s, tau_post_rc_s=one.design.post_trace.tau_s,
+                     post_spikes=spikes, netlist_text=waveforms.netlist_text, wall_time_s=wall,
                      simulated_s=slots * one.design.clock.slot_s)
 
 

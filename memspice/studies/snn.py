@@ -396,7 +396,8 @@ def _waveforms(run: "SpikingRun", letter: str) -> dict[str, np.ndarray]:
 
 def write_snn_report(result: SnnResult, out_dir: Path) -> dict[str, Path]:
     """``spikes.csv``, ``weights.csv``, ``stdp.csv``, ``raster.png``, ``waveforms.png``,
-    ``weights.png``, ``stdp_window.png``, the first training segment's netlist and, last, ``summary.json``."""
+    ``weights.png``, ``stdp_window.png``, the netlists of the first training segment and of the
+    STDP bench and, last, ``summary.json``."""
     from memspice.analysis import snn_plots
 
     figures = {
@@ -409,7 +410,10 @@ def write_snn_report(result: SnnResult, out_dir: Path) -> dict[str, Path]:
         figures["stdp_window.png"] = lambda path: snn_plots.plot_stdp_window(
             result.window.dt_s, result.window.dg_S, summary["tau_ltp_s"], summary["amplitude_ltp_S"],
             summary["tau_ltd_s"], summary["amplitude_ltd_S"], summary["tau_rc_s"], path)
-    return write_report(out_dir, texts={"train_segment.cir": result.netlist_text},
+    texts = {"train_segment.cir": result.netlist_text}
+    if result.window is not None:
+        texts["stdp_window.cir"] = result.window.netlist_text
+    return write_report(out_dir, texts=texts,
                         tables={f"{name}.csv": frame for name, frame in result.tables().items()},
                         figures=figures, summary=result.summary())
 
@@ -468,6 +472,7 @@ outputs in DIR:
   weights.png       each neuron's conductances as a 3x3 image, per epoch
   stdp_window.png   dG vs dt with the exponential fit of each side
   summary.json      which neuron fires first for each letter, correlations, energy per spike, STDP fit, times
+  train_segment.cir, stdp_window.cir   the netlists of the first training segment and of the STDP bench
 
 examples:
   memspice snn --out out/snn
