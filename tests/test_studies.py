@@ -32,6 +32,7 @@ STUDY_ARGS: dict[str, list[str]] = {
     "crossbar-read": ["--rows", "12", "--cols", "10", "--pattern", "checkerboard", "--r-word", "2", "--r-bit", "1",
                       "--v-read", "0.3"],
     "read-margin": ["--sizes", "4,8", "--cells", "0T1R,1S1R", "--scheme", "v3", "--r-wire", "2"],
+    "snn": ["--epochs", "1", "--slots", "2", "--test-slots", "2", "--window-slots", "0", "--max-step", "1n"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.

@@ -16,6 +16,10 @@ WRITE_DEVICE_PARAMS: Mapping[str, float] = {
     "ron": 1e4, "roff": 1e5, "v_off": 1.4, "v_on": -1.4, "k_off": 0.3, "k_on": -0.3, "alpha_off": 1.0, "alpha_on": 1.0,
 }
 
+#: The spiking network's synapse (issue 19): the write device switching ten times slower, so a
+#: 9 ns STDP pulse 0.3 V past threshold moves the state by 0.019, about 1/64 of its range.
+SYNAPSE_DEVICE_PARAMS: Mapping[str, float] = {**WRITE_DEVICE_PARAMS, "k_off": 0.03, "k_on": -0.03}
+
 
 def default_params(model: str) -> dict[str, float]:
     """The preset parameters a write study starts from for ``model``: the write device's for

@@ -148,6 +148,9 @@ class Study:
     #: Its points are independent and may run on an executor (``--workers N``): the plan's jobs,
     #: or for a ``loop`` study its ``executor=`` argument.
     parallel: bool = False
+    #: ``check_options(options)``: refuse run options the study cannot use (e.g. an engine that
+    #: cannot run its circuits), called with the cost check, before the output folder is touched.
+    check_options: Callable[[RunOptions], None] | None = None
 
     def __post_init__(self) -> None:
         if self.loop is None and (self.plan is None or self.analyse is None):
@@ -159,6 +162,8 @@ class Study:
         from memspice.engine.budget import check_cost
 
         options = options or RunOptions()
+        if self.check_options is not None:
+            self.check_options(options)
         estimate = self.cost(config)
         check_cost(estimate, max_points=options.max_points, max_memory_bytes=options.max_memory_bytes)
         return estimate
