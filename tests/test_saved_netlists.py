@@ -26,6 +26,8 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "program": (["--rows", "2", "--cols", "2", "--max-pulses", "3"], ("shared", "vacask")),
     "coincidence": (["--x", "1,2", "--delta", "0,1"], ("shared", "vacask")),
     "vmm": (["--weights", "tests/vmm_weights.csv", "--inputs", "tests/vmm_inputs.csv"], ("shared",)),
+    "accuracy-chain": (["--hidden", "8", "--draws", "1", "--tile-rows", "32", "--tile-columns", "20",
+                        "--test-images", "10", "--check-images", "1", "--randomise", "0"], ("shared", "vacask")),
 }
 
 

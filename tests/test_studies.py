@@ -32,6 +32,8 @@ STUDY_ARGS: dict[str, list[str]] = {
     "crossbar-read": ["--rows", "12", "--cols", "10", "--pattern", "checkerboard", "--r-word", "2", "--r-bit", "1",
                       "--v-read", "0.3"],
     "read-margin": ["--sizes", "4,8", "--cells", "0T1R,1S1R", "--scheme", "v3", "--r-wire", "2"],
+    "accuracy-chain": ["--hidden", "8", "--draws", "1", "--tile-rows", "32", "--tile-columns", "20", "--test-images",
+                       "10", "--check-images", "2", "--retrain-images", "20", "--retrain-epochs", "1"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.
