@@ -156,3 +156,33 @@ def test_bad_input_is_one_line_and_exit_2(argument, message, tmp_path, capsys):
     assert status == 2
     assert message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_set_only_pairs_degrade_as_the_refresh_interval_grows():
+    """Burr's SET-only pairs: refreshing often keeps the accuracy, rarely or never loses it."""
+    from memspice.analysis.burr import refresh_sweep
+
+    rows = {row["refresh_every"]: row["accuracy_mean"] for row in
+            refresh_sweep([10, 400, 0], seeds=2, epochs=2, train_images=400)}
+    assert rows[10] >= rows[400] >= rows[0] + 0.05
+    assert rows[10] >= rows[0] + 0.15
+
+
+def test_device_models_bound_and_move_as_documented():
+    """Bounded devices stay in [0, 1]; SET-only pairs only ever rise between refreshes; the
+    nonlinear SET step shrinks as G grows; a refresh keeps w and leaves one side at 0."""
+    from memspice.analysis.burr import DeviceModel, _Pairs
+
+    rng = np.random.default_rng(0)
+    pairs = _Pairs(rng.normal(0, 0.3, (5, 4)), DeviceModel("unidirectional"), rng)
+    gp, gm = pairs.gp.copy(), pairs.gm.copy()
+    for _ in range(50):
+        pairs.update(rng.normal(0, 0.2, (5, 4)))
+    assert np.all(pairs.gp >= gp) and np.all(pairs.gm >= gm) and pairs.gp.max() <= 1.0
+    w = pairs.weights.copy()
+    pairs.refresh()
+    np.testing.assert_allclose(pairs.weights, w, atol=1e-15)
+    assert np.all(np.minimum(pairs.gp, pairs.gm) == 0)
+    nonlinear = _Pairs(np.zeros((1, 2)), DeviceModel("nonlinear"), rng)
+    low, high = nonlinear._move(np.array([0.1, 0.8]), np.array([1.0, 1.0]), True, 1.0) - np.array([0.1, 0.8])
+    assert low > high > 0
