@@ -17,7 +17,9 @@ Netlists
   tile's map from word-line voltages to sink currents: read ``i`` drives word line ``i`` at
   ``v_read_V`` and every other word line at 0 V, every bit line ends in a 0 V sink (the
   virtual ground of its readout). A fixed-conductance array with wires is linear, so these
-  reads give the map exactly: ``I = M·V`` with ``M[:, i] = I_read_i / v_read_V``.
+  reads give the map exactly: ``I = M·V`` with ``M[:, i] = I_read_i / v_read_V``. With 1T1R
+  cells (:func:`tile_cells`) the tile is nonlinear and these reads only linearise it;
+  :func:`read_netlists` then reads any input vectors as they are.
 * :func:`bit_serial_stream`: the word-line sources of many input vectors one after the other,
   bit-serial (Yao 2020), ``bits`` cycles per vector, the cycle timing of the integrating readout.
 """
@@ -28,8 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from memspice.circuits.cells import make_cells
 from memspice.circuits.crossbar import CrossbarConfig, Source, add_crossbar
-from memspice.circuits.crossbar_cells import FixedConductanceCells
+from memspice.circuits.crossbar_cells import CellArray, FixedConductanceCells
 from memspice.circuits.encoders import _merge, _pwl, _trapezoid
 from memspice.circuits.mapping import bit_planes
 from memspice.errors import ParameterError
@@ -88,24 +91,39 @@ def _blocks(size: int, most: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def extraction_netlists(conductance_S: np.ndarray, *, r_wire_ohm: float, v_read_V: float,
-                        title: str = "memspice tile read") -> list[Netlist]:
-    """One ``.op`` read per word line of the tile ``conductance_S`` ``(rows, cols)`` (see the
-    module docstring), every word and bit segment ``r_wire_ohm``. The reads differ only in the
-    word-line source levels, so a VACASK batch runs them in one process."""
+def tile_cells(conductance_S: np.ndarray, cell: str = "0T1R", *, gate_voltage_V: float = 1.2) -> CellArray:
+    """The cells of a tile: fixed conductances (``0T1R``), or each in series with an NMOS access
+    transistor whose gate is at ``gate_voltage_V`` (``1T1R``, a nonlinear cell)."""
+    return make_cells(cell, FixedConductanceCells(np.asarray(conductance_S, dtype=float)),  # type: ignore[arg-type]
+                      gate_voltage_V=gate_voltage_V)
+
+
+def read_netlists(conductance_S: np.ndarray, inputs_V: np.ndarray, *, r_wire_ohm: float, cell: str = "0T1R",
+                  gate_voltage_V: float = 1.2, title: str = "memspice tile read") -> list[Netlist]:
+    """One ``.op`` read of the tile ``conductance_S`` ``(rows, cols)`` per row of ``inputs_V``
+    ``(reads, rows)`` (word-line voltages, V), every bit line in a 0 V sink, every word and bit
+    segment ``r_wire_ohm``. The reads differ only in the word-line source levels, so a VACASK
+    batch runs them in one process."""
     rows, cols = conductance_S.shape
     crossbar = CrossbarConfig(rows, cols, r_word_ohm=r_wire_ohm, r_bit_ohm=r_wire_ohm)
-    cells = FixedConductanceCells(np.asarray(conductance_S, dtype=float))
+    cells = tile_cells(conductance_S, cell, gate_voltage_V=gate_voltage_V)
     netlists = []
-    for row in range(rows):
-        levels = np.zeros(rows)
-        levels[row] = v_read_V
-        netlist = Netlist(title=f"{title}: {rows}x{cols}, r_wire {r_wire_ohm:g} ohm, word line {row} at "
-                                f"{v_read_V:g} V")
+    for k, levels in enumerate(np.atleast_2d(np.asarray(inputs_V, dtype=float))):
+        netlist = Netlist(title=f"{title}: {rows}x{cols} {cell}, r_wire {r_wire_ohm:g} ohm, read {k}")
         add_crossbar(netlist, crossbar, cells, inputs_V=levels)
         netlist.analysis = Op()
         netlists.append(netlist)
     return netlists
+
+
+def extraction_netlists(conductance_S: np.ndarray, *, r_wire_ohm: float, v_read_V: float, cell: str = "0T1R",
+                        gate_voltage_V: float = 1.2) -> list[Netlist]:
+    """The ``rows`` reads of the tile's map (module docstring): read ``i`` drives word line ``i``
+    at ``v_read_V``, the others at 0 V. For a nonlinear cell the map is the secant linearisation
+    at ``v_read_V`` on one word line."""
+    rows = conductance_S.shape[0]
+    return read_netlists(conductance_S, v_read_V * np.eye(rows), r_wire_ohm=r_wire_ohm, cell=cell,
+                         gate_voltage_V=gate_voltage_V, title="memspice tile extraction")
 
 
 @dataclass(frozen=True, eq=False)

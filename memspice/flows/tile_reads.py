@@ -24,9 +24,8 @@ from memspice.analysis.crossbar_readers import output_currents
 from memspice.analysis.energy import group_energies, source_energies
 from memspice.analysis.readout import sample_readout
 from memspice.circuits.crossbar import CrossbarConfig, External, add_crossbar
-from memspice.circuits.crossbar_cells import FixedConductanceCells
 from memspice.circuits.readout import ReadoutNodes, ResistiveTia, add_differential, bit_line_ends
-from memspice.circuits.tiles import bit_serial_stream, extraction_netlists
+from memspice.circuits.tiles import bit_serial_stream, read_netlists, tile_cells
 from memspice.engine.options import RunOptions
 from memspice.engine.runner import NGSPICE_BACKENDS
 from memspice.netlist import PRINTED_VECTORS, Netlist, Tran
@@ -43,23 +42,35 @@ class ExtractedTile:
     netlist_text: str
 
 
-def extract_tile_matrix(conductance_S: np.ndarray, *, r_wire_ohm: float, v_read_V: float,
-                        options: RunOptions | None = None, name: str = "tile") -> ExtractedTile:
+def extract_tile_matrix(conductance_S: np.ndarray, *, r_wire_ohm: float, v_read_V: float, cell: str = "0T1R",
+                        gate_voltage_V: float = 1.2, options: RunOptions | None = None,
+                        name: str = "tile") -> ExtractedTile:
     """The map ``M`` of the tile ``conductance_S`` ``(rows, columns)`` from one batch of ``rows``
-    DC reads (see the module docstring)."""
+    DC reads (see the module docstring; for 1T1R cells a linearisation)."""
+    rows = conductance_S.shape[0]
+    currents, read = read_tile(conductance_S, v_read_V * np.eye(rows), r_wire_ohm=r_wire_ohm, cell=cell,
+                               gate_voltage_V=gate_voltage_V, options=options, name=name)
+    return ExtractedTile(currents.T / v_read_V, read.engine, read.engine_version, read.wall_time_s, read.netlist_text)
+
+
+def read_tile(conductance_S: np.ndarray, inputs_V: np.ndarray, *, r_wire_ohm: float, cell: str = "0T1R",
+              gate_voltage_V: float = 1.2, options: RunOptions | None = None,
+              name: str = "tile") -> tuple[np.ndarray, ExtractedTile]:
+    """Sink currents ``(reads, columns)`` (A) of the tile for every row of ``inputs_V`` ``(reads, rows)``
+    (V), all reads in one batch (one VACASK process); and the batch's engine, time and first netlist."""
     from memspice.engine.runner import run_many
 
     options = options or RunOptions()
-    netlists = extraction_netlists(conductance_S, r_wire_ohm=r_wire_ohm, v_read_V=v_read_V)
+    netlists = read_netlists(conductance_S, inputs_V, r_wire_ohm=r_wire_ohm, cell=cell, gate_voltage_V=gate_voltage_V)
     sinks = [f"i(vbb{j})" for j in range(conductance_S.shape[1])]
     for netlist in netlists:
         netlist.saves = list(sinks)  # only the sink currents: the raw files stay small
     started = time.perf_counter()
     outputs = run_many(netlists, backend=options.engine, timeout_s=options.timeout_s, name=name)
     wall = time.perf_counter() - started
-    nodes_columns = np.array([output_currents(_sink_nodes(conductance_S.shape[1]), w) for w in outputs])
-    return ExtractedTile(nodes_columns.T / v_read_V, outputs[0].backend, outputs[0].engine_version, wall,
-                         outputs[0].netlist_text)
+    currents = np.array([output_currents(_sink_nodes(conductance_S.shape[1]), w) for w in outputs])
+    return currents, ExtractedTile(np.empty(0), outputs[0].backend, outputs[0].engine_version, wall,
+                                   outputs[0].netlist_text)
 
 
 class _SinkNodes:
@@ -113,8 +124,8 @@ class ChainRun:
 
 
 def chain_netlist(conductance_S: np.ndarray, codes: np.ndarray, *, r_wire_ohm: float, v_read_V: float,
-                  feedback_ohm: float, input_bits: int, timing: ChainTiming,
-                  title: str = "memspice tile chain") -> tuple[Netlist, ReadoutNodes, np.ndarray]:
+                  feedback_ohm: float, input_bits: int, timing: ChainTiming, cell: str = "0T1R",
+                  gate_voltage_V: float = 1.2, title: str = "memspice tile chain") -> tuple[Netlist, ReadoutNodes, np.ndarray]:
     """The transient of :func:`transient_tile_chain`: netlist, readout nodes, the ``(cycles,)``
     sampling instants (s)."""
     rows, cols = conductance_S.shape
@@ -123,7 +134,7 @@ def chain_netlist(conductance_S: np.ndarray, codes: np.ndarray, *, r_wire_ohm: f
                                cycle_s=timing.cycle_s, start_s=timing.pulse_start_s, edge_s=timing.edge_s)
     netlist = Netlist(title=f"{title}: {rows}x{cols}, r_wire {r_wire_ohm:g} ohm, {len(codes)} bit-serial vectors")
     crossbar = CrossbarConfig(rows, cols, r_word_ohm=r_wire_ohm, r_bit_ohm=r_wire_ohm)
-    nodes = add_crossbar(netlist, crossbar, FixedConductanceCells(np.asarray(conductance_S, dtype=float)),
+    nodes = add_crossbar(netlist, crossbar, tile_cells(conductance_S, cell, gate_voltage_V=gate_voltage_V),
                          word_lines=list(stream.sources), bit_lines=[External()] * cols)
     ends = bit_line_ends(nodes)
     readout = add_differential(netlist, ends[:n], ends[n:], ResistiveTia(feedback_ohm=feedback_ohm))
@@ -138,8 +149,9 @@ def chain_netlist(conductance_S: np.ndarray, codes: np.ndarray, *, r_wire_ohm: f
 
 
 def transient_tile_chain(conductance_S: np.ndarray, codes: np.ndarray, *, r_wire_ohm: float, v_read_V: float,
-                         feedback_ohm: float, input_bits: int, timing: ChainTiming,
-                         options: RunOptions | None = None, name: str = "tile_chain") -> ChainRun:
+                         feedback_ohm: float, input_bits: int, timing: ChainTiming, cell: str = "0T1R",
+                         gate_voltage_V: float = 1.2, options: RunOptions | None = None,
+                         name: str = "tile_chain") -> ChainRun:
     """Simulate the readout chain of the tile ``conductance_S`` ``(rows, 2n)`` for the integer
     input ``codes`` ``(vectors, rows)`` (see the module docstring), in ngspice."""
     from memspice.engine import run
@@ -147,7 +159,8 @@ def transient_tile_chain(conductance_S: np.ndarray, codes: np.ndarray, *, r_wire
     options = options or RunOptions()
     codes = np.atleast_2d(np.asarray(codes))
     netlist, readout, samples = chain_netlist(conductance_S, codes, r_wire_ohm=r_wire_ohm, v_read_V=v_read_V,
-                                              feedback_ohm=feedback_ohm, input_bits=input_bits, timing=timing)
+                                              feedback_ohm=feedback_ohm, input_bits=input_bits, timing=timing,
+                                              cell=cell, gate_voltage_V=gate_voltage_V)
     backend = options.engine if options.engine in NGSPICE_BACKENDS else "shared"
     started = time.perf_counter()
     waveforms = run(netlist, backend=backend, timeout_s=options.timeout_s, name=name)

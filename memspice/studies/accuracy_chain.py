@@ -35,6 +35,14 @@ the layer-1 transients gave. ``summary.json`` says whether the ADC codes and the
 classes are identical to the extracted-matrix model and how far the column currents are
 (largest error relative to the tile's largest current).
 
+Nonlinear cells (``cell = "1T1R"``: each conductance in series with an NMOS access transistor):
+the extracted maps are then only the secant linearisation at ``v_read_V`` on one word line.
+The ``check_images`` are read as they are, every bit-serial cycle of every tile a DC read in
+one batch per tile (:func:`~memspice.flows.tile_reads.read_tile`: one VACASK process for all
+of a tile's reads), and ``nonlinear_reads`` in ``summary.json`` says how far the linearised
+chip is from them (currents, ADC codes, classes, accuracy); the transient check is then held
+against those reads. The chain's rows stay those of the linearised maps.
+
 Energy and latency per inference from those transients: ``∫V·I dt`` of the word-line drivers
 (inputs, which is the array's dissipation) and of the op-amp outputs (periphery), over the
 sampled images; plus the ADC from Walden's figure of merit, ``E = FoM·2**ENOB`` per
@@ -79,6 +87,7 @@ if TYPE_CHECKING:
 
 STEPS = ("software", "quantised", "mapped", "wires", "chip")
 RETRAIN = ("spice", "none")
+CELLS = ("0T1R", "1T1R")
 #: Test images of the fixed split.
 TEST_IMAGES = 450
 
@@ -103,6 +112,10 @@ class AccuracyChainConfig(ConfigBase):
                                 doc="bit lines per tile, C (even: a G+ and a G- column per output)")
     r_wire_ohm: float = setting(1.0, unit="Ω", low=0.0, high=100.0, cli="r-wire",
                                 doc="segment resistance of every word and bit line")
+    cell: str = setting("0T1R", choices=CELLS,
+                        doc="cell: the conductance alone (linear), or 1T1R with an NMOS access transistor "
+                            "(nonlinear: the extracted maps linearise it, check-images are read as they are)")
+    gate_voltage_V: float = setting(1.2, unit="V", low=0.1, high=5.0, cli="gate-voltage", doc="1T1R gate voltage")
     v_read_V: float = setting(0.2, unit="V", low=0.0, low_open=True, high=1.0, cli="v-read",
                               doc="read voltage of a 1 bit (Yao 2020: 0.2 V)")
     input_bits: int = setting(8, low=1, high=12, cli="input-bits", doc="input resolution, bits (applied bit-serially)")
@@ -230,7 +243,9 @@ def extract_chip(config: AccuracyChainConfig, conductances: tuple[tuple[np.ndarr
         g_plus, g_minus = conductances[layer]
         for tile in tiles:
             extracted = extract_tile_matrix(tile.conductances(g_plus, g_minus), r_wire_ohm=config.r_wire_ohm,
-                                            v_read_V=config.v_read_V, options=options, name=f"{name}_{tile.name}")
+                                            v_read_V=config.v_read_V, cell=config.cell,
+                                            gate_voltage_V=config.gate_voltage_V, options=options,
+                                            name=f"{name}_{tile.name}")
             matrices[tile.name] = extracted.matrix_A_per_V
             wall += extracted.wall_time_s
             engine = f"{extracted.engine} {extracted.engine_version}".strip()
@@ -248,35 +263,11 @@ def analog_weights(config: AccuracyChainConfig, chip: Chip, layer: int) -> np.nd
     return weights
 
 
-def chip_layer(config: AccuracyChainConfig, chip: Chip, layer: int, codes: np.ndarray) -> tuple[np.ndarray, dict]:
-    """One layer through the digitised readout: ``(vectors, outputs)`` in units of weight × input
-    code (partial sums of the row tiles added), and each tile's per-cycle ADC codes."""
-    rows, outputs = chip.conductances[layer][0].shape
-    total = np.zeros((len(codes), outputs))
-    per_tile = {}
-    for tile in config.tiles[layer]:
-        readout = chip.readouts[tile.name]
-        d = difference_map(chip.matrices[tile.name])
-        block = codes[:, tile.row_start:tile.row_stop]
-        cycle_codes = readout.adc_codes(readout.cycle_voltages_V(d, block))
-        per_tile[tile.name] = cycle_codes
-        digital = shift_and_add(np.moveaxis(cycle_codes, 1, 0), config.input_bits)
-        total[:, tile.output_start:tile.output_stop] += digital * readout.units_per_code(chip.delta_g_S[layer])
-    return total, per_tile
-
-
-def chip_forward(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.ndarray,
-                 hidden_codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Logits ``(images, 10)`` of the digitised chip, the hidden codes and every tile's ADC codes.
-    ``hidden_codes`` given: layer 2 reads those instead of layer 1's outputs."""
-    top = 2**config.input_bits - 1
-    codes = input_codes_clipped(x, 1.0, config.input_bits)
-    pre, tiles1 = chip_layer(config, chip, 0, codes)
-    hidden = np.maximum(pre / top + network.mlp.b1, 0.0)
-    h_codes = input_codes_clipped(hidden, network.hidden_full_scale, config.input_bits) \
-        if hidden_codes is None else hidden_codes
-    out, tiles2 = chip_layer(config, chip, 1, h_codes)
-    return out * network.hidden_full_scale / top + network.mlp.b2, h_codes, {**tiles1, **tiles2}
+def chip_forward(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Logits ``(images, 10)`` of the digitised chip through the extracted maps, the hidden codes
+    and every tile's ADC codes (:func:`read_pass` with :func:`linear_read`)."""
+    result = read_pass(config, network, chip, x, linear_read(config, chip))
+    return result.logits, result.hidden_codes, result.codes
 
 
 def mlp_logits(network: Network, w1: np.ndarray, w2: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -297,6 +288,7 @@ class ChainResult:
     engine: str
     tiles: list[dict[str, Any]] = field(default_factory=list)
     netlists: dict[str, str] = field(default_factory=dict)  # file name -> text
+    nonlinear: dict[str, Any] = field(default_factory=dict)
 
     def chain(self) -> "pd.DataFrame":
         import pandas as pd
@@ -340,65 +332,117 @@ class ChainResult:
             "v_read_V": c.v_read_V, "input_bits": c.input_bits, "adc_bits": c.adc_bits,
             "chain": {row.step: {"mean": row.accuracy_mean, "std": row.accuracy_std, "draws": int(row.draws)}
                       for row in chain.itertuples()},
-            "monotone": self.monotone(), "check": self.check, "energy_per_inference_J": self.energy,
+            "cell": c.cell, "monotone": self.monotone(), "check": self.check, "nonlinear_reads": self.nonlinear, "energy_per_inference_J": self.energy,
             "latency_per_inference_s": self.latency_s, "retrain": self.retrain, "engine": self.engine,
             "netlists": sorted(self.netlists), "wall_time_s": self.timings_s,
         }
 
 
-def _check(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.ndarray, labels: np.ndarray,
-           options: RunOptions) -> tuple[dict[str, Any], dict[str, float], float, str]:
-    """Full transients of every tile's readout chain on the images ``x`` against the model; returns
-    the agreement, the energy per image by group (J), the wall time (s) and the first tile's netlist."""
-    from memspice.flows.tile_reads import ChainTiming, transient_tile_chain
+@dataclass(frozen=True, eq=False)
+class ReadPass:
+    """Images read through the chip by one kind of read: per tile the column currents
+    ``(images, bits, 2n)`` (A) and ADC codes ``(images, bits, n)``, the hidden codes, the logits,
+    and what the reads report (energy, time points, a netlist)."""
 
-    timing = ChainTiming(config.read_time_s, config.edge_s)
+    currents: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray]
+    hidden_codes: np.ndarray
+    logits: np.ndarray
+    extras: dict[str, Any]
+
+
+#: ``read(layer, tile, codes) -> (currents (images, bits, 2n), readout volts (images, bits, n) or None)``.
+TileRead = Any
+
+
+def read_pass(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.ndarray, read: TileRead) -> ReadPass:
+    """The images ``x`` through the chip, every tile read by ``read`` (readout volts ``None``:
+    ``R_f·(I⁺ − I⁻)`` of the currents), digitised, shift-and-added, partial sums added, layer 2
+    fed with the codes layer 1 gave."""
     top = 2**config.input_bits - 1
-    logits_model, h_codes_model, tile_codes = chip_forward(config, network, chip, x)
-    started = time.perf_counter()
-    codes_in = input_codes_clipped(x, 1.0, config.input_bits)
-    energy = {"inputs": 0.0, "periphery": 0.0}
-    worst_current, same_codes, points, netlist = 0.0, True, 0, ""
-    sim_totals: list[np.ndarray] = []
-    h_codes_sim = None
+    inputs = input_codes_clipped(x, 1.0, config.input_bits)
+    currents, codes, totals = {}, {}, []
+    hidden_codes = inputs
     for layer in (0, 1):
         outputs = chip.conductances[layer][0].shape[1]
         total = np.zeros((len(x), outputs))
         for tile in config.tiles[layer]:
             readout = chip.readouts[tile.name]
-            g = tile.conductances(*chip.conductances[layer])
-            block = (codes_in if layer == 0 else h_codes_sim)[:, tile.row_start:tile.row_stop]
-            run = transient_tile_chain(g, block, r_wire_ohm=config.r_wire_ohm, v_read_V=config.v_read_V,
-                                       feedback_ohm=readout.feedback_ohm, input_bits=config.input_bits,
-                                       timing=timing, options=options, name=f"check_{tile.name}")
-            points += run.time_points
-            netlist = netlist or run.netlist_text
-            planes = np.moveaxis(bit_planes(block, config.input_bits), 0, 1) * config.v_read_V
-            m = chip.matrices[tile.name]
-            n = tile.outputs
-            model_currents = np.concatenate([planes @ m[:n].T, planes @ m[n:].T], axis=-1)
-            sim_currents = np.concatenate([run.plus_current_A, run.minus_current_A], axis=-1)
-            worst_current = max(worst_current, float(np.max(np.abs(sim_currents - model_currents))
-                                                     / np.max(np.abs(model_currents))))
-            sim_codes = readout.adc_codes(run.difference_V)
-            model_codes = readout.adc_codes(readout.cycle_voltages_V(difference_map(m), block))
-            same_codes &= bool(np.array_equal(sim_codes, model_codes))
-            digital = shift_and_add(np.moveaxis(sim_codes, 1, 0), config.input_bits)
+            block = (inputs if layer == 0 else hidden_codes)[:, tile.row_start:tile.row_stop]
+            i_sides, volts = read(layer, tile, block)
+            if volts is None:
+                volts = readout.feedback_ohm * (i_sides[..., :tile.outputs] - i_sides[..., tile.outputs:])
+            currents[tile.name], codes[tile.name] = i_sides, readout.adc_codes(volts)
+            digital = shift_and_add(np.moveaxis(codes[tile.name], 1, 0), config.input_bits)
             total[:, tile.output_start:tile.output_stop] += digital * readout.units_per_code(chip.delta_g_S[layer])
-            for group in energy:
-                energy[group] += run.energy_J[group] / len(x)
-        sim_totals.append(total)
+        totals.append(total)
         if layer == 0:
             hidden = np.maximum(total / top + network.mlp.b1, 0.0)
-            h_codes_sim = input_codes_clipped(hidden, network.hidden_full_scale, config.input_bits)
-    logits_sim = sim_totals[1] * network.hidden_full_scale / top + network.mlp.b2
-    predicted_sim, predicted_model = np.argmax(logits_sim, 1), np.argmax(logits_model, 1)
-    check = {"images": int(len(x)), "identical_adc_codes": bool(same_codes),
-             "identical_hidden_codes": bool(np.array_equal(h_codes_sim, h_codes_model)),
-             "identical_classes": bool(np.array_equal(predicted_sim, predicted_model)),
-             "max_current_error_rel": worst_current, "accuracy_transient": float(np.mean(predicted_sim == labels)),
-             "accuracy_model": float(np.mean(predicted_model == labels)), "time_points": points}
-    return check, energy, time.perf_counter() - started, netlist
+            hidden_codes = input_codes_clipped(hidden, network.hidden_full_scale, config.input_bits)
+    logits = totals[1] * network.hidden_full_scale / top + network.mlp.b2
+    return ReadPass(currents, codes, hidden_codes, logits, {})
+
+
+def _planes_V(config: AccuracyChainConfig, block: np.ndarray) -> np.ndarray:
+    """Word-line voltages ``(images, bits, rows)`` of the bit-serial cycles of integer ``block``."""
+    return np.moveaxis(bit_planes(block, config.input_bits), 0, 1) * config.v_read_V
+
+
+def linear_read(config: AccuracyChainConfig, chip: Chip) -> TileRead:
+    """Reads through the extracted maps: ``I = M·V`` for every cycle."""
+    def read(layer: int, tile: Tile, block: np.ndarray) -> tuple[np.ndarray, None]:
+        return _planes_V(config, block) @ chip.matrices[tile.name].T, None
+    return read
+
+
+def spice_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions, extras: dict[str, Any]) -> TileRead:
+    """Every cycle of every image read as it is in SPICE: one batch of DC reads per tile (one
+    VACASK process), for cells whose read is not linear."""
+    from memspice.flows.tile_reads import read_tile
+
+    def read(layer: int, tile: Tile, block: np.ndarray) -> tuple[np.ndarray, None]:
+        planes = _planes_V(config, block)
+        g = tile.conductances(*chip.conductances[layer])
+        currents, batch = read_tile(g, planes.reshape(-1, planes.shape[-1]), r_wire_ohm=config.r_wire_ohm,
+                                    cell=config.cell, gate_voltage_V=config.gate_voltage_V, options=options,
+                                    name=f"reads_{tile.name}")
+        extras["reads"] = extras.get("reads", 0) + len(currents)
+        extras["wall_time_s"] = extras.get("wall_time_s", 0.0) + batch.wall_time_s
+        return currents.reshape(planes.shape[:2] + (-1,)), None
+    return read
+
+
+def transient_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions, extras: dict[str, Any]) -> TileRead:
+    """Every tile's whole readout chain in one ngspice transient of all the images (bit-serial
+    pulses, wires, TIAs, difference stages), sampled at the end of every flat top."""
+    from memspice.flows.tile_reads import ChainTiming, transient_tile_chain
+
+    timing = ChainTiming(config.read_time_s, config.edge_s)
+
+    def read(layer: int, tile: Tile, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        run = transient_tile_chain(tile.conductances(*chip.conductances[layer]), block, r_wire_ohm=config.r_wire_ohm,
+                                   v_read_V=config.v_read_V, feedback_ohm=chip.readouts[tile.name].feedback_ohm,
+                                   input_bits=config.input_bits, timing=timing, cell=config.cell,
+                                   gate_voltage_V=config.gate_voltage_V, options=options, name=f"check_{tile.name}")
+        extras["time_points"] = extras.get("time_points", 0) + run.time_points
+        extras.setdefault("netlist", run.netlist_text)
+        for group in ("inputs", "periphery"):
+            extras[group] = extras.get(group, 0.0) + run.energy_J[group] / len(block)
+        return np.concatenate([run.plus_current_A, run.minus_current_A], axis=-1), run.difference_V
+    return read
+
+
+def compare_passes(a: ReadPass, b: ReadPass, labels: np.ndarray) -> dict[str, Any]:
+    """How far pass ``a`` is from the reference ``b``: codes, hidden codes, classes, currents."""
+    worst = max(float(np.max(np.abs(a.currents[k] - b.currents[k])) / np.max(np.abs(b.currents[k])))
+                for k in b.currents)
+    differing = sum(int(np.sum(a.codes[k] != b.codes[k])) for k in b.codes)
+    total = sum(b.codes[k].size for k in b.codes)
+    pa, pb = np.argmax(a.logits, 1), np.argmax(b.logits, 1)
+    return {"images": int(len(labels)), "identical_adc_codes": differing == 0, "adc_codes_differing": differing,
+            "adc_codes": total, "identical_hidden_codes": bool(np.array_equal(a.hidden_codes, b.hidden_codes)),
+            "identical_classes": bool(np.array_equal(pa, pb)), "max_current_error_rel": worst,
+            "accuracy": float(np.mean(pa == labels)), "accuracy_reference": float(np.mean(pb == labels))}
 
 
 def run_accuracy_chain(config: AccuracyChainConfig, *, options: RunOptions | None = None,
@@ -441,11 +485,30 @@ def run_accuracy_chain(config: AccuracyChainConfig, *, options: RunOptions | Non
     assert first_chip is not None and first_chip.first_read is not None
     first_read = first_chip.first_read
     check: dict[str, Any] = {"images": 0}
+    nonlinear: dict[str, Any] = {}
     netlists = {f"tile_read{first_read[1]}": first_read[0]}
     energy: dict[str, float] = {}
     if config.check_images:
-        check, energy, timings["check_s"], netlists["tile_chain.cir"] = _check(
-            config, network, first_chip, x[: config.check_images], y[: config.check_images], options)
+        xs, ys = x[: config.check_images], y[: config.check_images]
+        reference = read_pass(config, network, first_chip, xs, linear_read(config, first_chip))
+        if config.cell != "0T1R":  # the maps only linearise the cells: read every cycle as it is
+            extras: dict[str, Any] = {}
+            exact = read_pass(config, network, first_chip, xs, spice_read(config, first_chip, options, extras))
+            nonlinear = {**compare_passes(reference, exact, ys), "reads": extras["reads"]}
+            nonlinear["accuracy_linearised"] = nonlinear.pop("accuracy")
+            nonlinear["accuracy_spice"] = nonlinear.pop("accuracy_reference")
+            timings["nonlinear_reads_s"] = extras["wall_time_s"]
+            reference = exact
+        started_check = time.perf_counter()
+        extras = {}
+        simulated = read_pass(config, network, first_chip, xs, transient_read(config, first_chip, options, extras))
+        timings["check_s"] = time.perf_counter() - started_check
+        check = {**compare_passes(simulated, reference, ys), "time_points": extras["time_points"],
+                 "against": "extracted maps" if config.cell == "0T1R" else "batched SPICE DC reads"}
+        check["accuracy_transient"] = check.pop("accuracy")
+        check["accuracy_model"] = check.pop("accuracy_reference")
+        energy = {group: extras[group] for group in ("inputs", "periphery")}
+        netlists["tile_chain.cir"] = extras["netlist"]
     conversions = sum(t.outputs for tiles in config.tiles for t in tiles) * config.input_bits
     adc = conversions * config.adc_fom_J * 2.0**config.adc_bits
     if energy:
@@ -466,7 +529,7 @@ def run_accuracy_chain(config: AccuracyChainConfig, *, options: RunOptions | Non
     tiles = [{"name": t.name, "rows": t.rows, "columns": t.columns, "feedback_ohm": network.readouts[t.name].feedback_ohm}
              for layer in config.tiles for t in layer]
     return ChainResult(config, {k: np.array(v, dtype=float) for k, v in acc.items()}, confusion, check, energy,
-                       latency, retrain, history, timings, engine, tiles, netlists)
+                       latency, retrain, history, timings, engine, tiles, netlists, nonlinear)
 
 
 #: Catalog memristor of the retrained layer (its write device: ±1.4 V thresholds) and the V/2 pulses.
