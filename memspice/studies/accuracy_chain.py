@@ -346,6 +346,7 @@ class ReadPass:
 
     currents: dict[str, np.ndarray]
     codes: dict[str, np.ndarray]
+    volts: dict[str, np.ndarray]
     hidden_codes: np.ndarray
     logits: np.ndarray
     extras: dict[str, Any]
@@ -361,7 +362,7 @@ def read_pass(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.n
     fed with the codes layer 1 gave."""
     top = 2**config.input_bits - 1
     inputs = input_codes_clipped(x, 1.0, config.input_bits)
-    currents, codes, totals = {}, {}, []
+    currents, codes, volts_of, totals = {}, {}, {}, []
     hidden_codes = inputs
     for layer in (0, 1):
         outputs = chip.conductances[layer][0].shape[1]
@@ -372,7 +373,7 @@ def read_pass(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.n
             i_sides, volts = read(layer, tile, block)
             if volts is None:
                 volts = readout.feedback_ohm * (i_sides[..., :tile.outputs] - i_sides[..., tile.outputs:])
-            currents[tile.name], codes[tile.name] = i_sides, readout.adc_codes(volts)
+            currents[tile.name], codes[tile.name], volts_of[tile.name] = i_sides, readout.adc_codes(volts), volts
             digital = shift_and_add(np.moveaxis(codes[tile.name], 1, 0), config.input_bits)
             total[:, tile.output_start:tile.output_stop] += digital * readout.units_per_code(chip.delta_g_S[layer])
         totals.append(total)
@@ -380,7 +381,7 @@ def read_pass(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.n
             hidden = np.maximum(total / top + network.mlp.b1, 0.0)
             hidden_codes = input_codes_clipped(hidden, network.hidden_full_scale, config.input_bits)
     logits = totals[1] * network.hidden_full_scale / top + network.mlp.b2
-    return ReadPass(currents, codes, hidden_codes, logits, {})
+    return ReadPass(currents, codes, volts_of, hidden_codes, logits, {})
 
 
 def _planes_V(config: AccuracyChainConfig, block: np.ndarray) -> np.ndarray:
@@ -432,15 +433,25 @@ def transient_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions,
     return read
 
 
-def compare_passes(a: ReadPass, b: ReadPass, labels: np.ndarray) -> dict[str, Any]:
-    """How far pass ``a`` is from the reference ``b``: codes, hidden codes, classes, currents."""
+#: A differing ADC code whose reference value lies closer than this (LSB) to a decision threshold
+#: is a tie the two reads cannot settle: the ideal op-amps' gain of 1e9 leaves the virtual
+#: ground at V_out/1e9, ~1e-8 of the read voltage, which moves a value by ~1e-6 LSB.
+TIE_LSB = 1e-4
+
+
+def compare_passes(a: ReadPass, b: ReadPass, labels: np.ndarray, readouts: dict[str, AdcReadout]) -> dict[str, Any]:
+    """How far pass ``a`` is from the reference ``b``: codes (and, of the differing ones, how many
+    sit within :data:`TIE_LSB` of a decision threshold), hidden codes, classes, currents."""
     worst = max(float(np.max(np.abs(a.currents[k] - b.currents[k])) / np.max(np.abs(b.currents[k])))
                 for k in b.currents)
     differing = sum(int(np.sum(a.codes[k] != b.codes[k])) for k in b.codes)
     total = sum(b.codes[k].size for k in b.codes)
+    margins = [np.abs((b.volts[k] / readouts[k].v_lsb_V) % 1.0 - 0.5)[a.codes[k] != b.codes[k]] for k in b.codes]
+    margins_lsb = np.concatenate(margins) if margins else np.zeros(0)
     pa, pb = np.argmax(a.logits, 1), np.argmax(b.logits, 1)
     return {"images": int(len(labels)), "identical_adc_codes": differing == 0, "adc_codes_differing": differing,
-            "adc_codes": total, "identical_hidden_codes": bool(np.array_equal(a.hidden_codes, b.hidden_codes)),
+            "adc_codes": total, "adc_codes_differing_off_ties": int(np.sum(margins_lsb >= TIE_LSB)),
+            "differing_codes_threshold_distance_lsb": [float(m) for m in np.sort(margins_lsb)[:10]], "identical_hidden_codes": bool(np.array_equal(a.hidden_codes, b.hidden_codes)),
             "identical_classes": bool(np.array_equal(pa, pb)), "max_current_error_rel": worst,
             "accuracy": float(np.mean(pa == labels)), "accuracy_reference": float(np.mean(pb == labels))}
 
@@ -494,7 +505,7 @@ def run_accuracy_chain(config: AccuracyChainConfig, *, options: RunOptions | Non
         if config.cell != "0T1R":  # the maps only linearise the cells: read every cycle as it is
             extras: dict[str, Any] = {}
             exact = read_pass(config, network, first_chip, xs, spice_read(config, first_chip, options, extras))
-            nonlinear = {**compare_passes(reference, exact, ys), "reads": extras["reads"]}
+            nonlinear = {**compare_passes(reference, exact, ys, first_chip.readouts), "reads": extras["reads"]}
             nonlinear["accuracy_linearised"] = nonlinear.pop("accuracy")
             nonlinear["accuracy_spice"] = nonlinear.pop("accuracy_reference")
             timings["nonlinear_reads_s"] = extras["wall_time_s"]
@@ -503,7 +514,7 @@ def run_accuracy_chain(config: AccuracyChainConfig, *, options: RunOptions | Non
         extras = {}
         simulated = read_pass(config, network, first_chip, xs, transient_read(config, first_chip, options, extras))
         timings["check_s"] = time.perf_counter() - started_check
-        check = {**compare_passes(simulated, reference, ys), "time_points": extras["time_points"],
+        check = {**compare_passes(simulated, reference, ys, first_chip.readouts), "time_points": extras["time_points"],
                  "against": "extracted maps" if config.cell == "0T1R" else "batched SPICE DC reads"}
         check["accuracy_transient"] = check.pop("accuracy")
         check["accuracy_model"] = check.pop("accuracy_reference")
@@ -641,8 +652,9 @@ def summary_lines(result: ChainResult) -> list[str]:
              for row in result.chain().itertuples()]
     if result.check.get("images"):
         ck = result.check
-        lines.append(f"check on {ck['images']} images: ADC codes identical {ck['identical_adc_codes']}, classes "
-                     f"identical {ck['identical_classes']}, currents within {ck['max_current_error_rel']:.2g}")
+        lines.append(f"check on {ck['images']} images: {ck['adc_codes_differing']} of {ck['adc_codes']} ADC codes differ "
+                     f"({ck['adc_codes_differing_off_ties']} away from a threshold tie), classes identical "
+                     f"{ck['identical_classes']}, currents within {ck['max_current_error_rel']:.2g}")
     if "total" in result.energy:
         lines.append(f"energy per inference {result.energy['total']:.3g} J (ADC {100 * result.energy['adc_share']:.0f} %),"
                      f" latency {result.latency_s:.3g} s")
