@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from memspice.analysis.crossbar_readers import output_currents
 from memspice.analysis.energy import group_energies, source_energies
 from memspice.analysis.readout import sample_readout
 from memspice.circuits.crossbar import CrossbarConfig, External, add_crossbar
@@ -68,20 +67,10 @@ def read_tile(conductance_S: np.ndarray, inputs_V: np.ndarray, *, r_wire_ohm: fl
     started = time.perf_counter()
     outputs = run_many(netlists, backend=options.engine, timeout_s=options.timeout_s, name=name)
     wall = time.perf_counter() - started
-    currents = np.array([output_currents(_sink_nodes(conductance_S.shape[1]), w) for w in outputs])
+    columns = [f"{sink}_A" for sink in sinks]
+    currents = np.array([w.columns_array(columns)[-1] for w in outputs])  # an .op has one point
     return currents, ExtractedTile(np.empty(0), outputs[0].backend, outputs[0].engine_version, wall,
                                    outputs[0].netlist_text)
-
-
-class _SinkNodes:
-    """The part of a :class:`~memspice.circuits.crossbar.CrossbarNodes` the sink reader needs."""
-
-    def __init__(self, cols: int) -> None:
-        self.bit_sources = tuple((f"vbb{j}", None) for j in range(cols))
-
-
-def _sink_nodes(cols: int) -> _SinkNodes:
-    return _SinkNodes(cols)
 
 
 @dataclass(frozen=True)

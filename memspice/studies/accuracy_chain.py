@@ -60,7 +60,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -353,7 +353,7 @@ class ReadPass:
 
 
 #: ``read(layer, tile, codes) -> (currents (images, bits, 2n), readout volts (images, bits, n) or None)``.
-TileRead = Any
+TileRead = Callable[[int, Tile, np.ndarray], tuple[np.ndarray, "np.ndarray | None"]]
 
 
 def read_pass(config: AccuracyChainConfig, network: Network, chip: Chip, x: np.ndarray, read: TileRead) -> ReadPass:
