@@ -90,6 +90,8 @@ RETRAIN = ("spice", "none")
 CELLS = ("0T1R", "1T1R")
 #: Test images of the fixed split.
 TEST_IMAGES = 450
+#: Longest transient check allowed (s of estimated ngspice time, :attr:`AccuracyChainConfig.check_seconds`).
+MAX_CHECK_S = 1800.0
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,22 @@ class AccuracyChainConfig(ConfigBase):
             raise ConfigError("check_images", self.check_images, f"at most test_images = {self.test_images}")
         if self.read_time_s <= self.edge_s:
             raise ConfigError("read_time_s", self.read_time_s, f"more than edge_s = {self.edge_s:g} s")
+        seconds = self.check_seconds
+        if seconds > MAX_CHECK_S:
+            most = int(self.check_images * MAX_CHECK_S / seconds)
+            raise ConfigError("check_images", self.check_images,
+                              f"at most {most} with {self.tile_rows}x{self.tile_columns} tiles",
+                              reason=f"would take about {seconds / 3600:.1f} h of ngspice transients")
 
+    @property
+    def check_seconds(self) -> float:
+        """Estimated ngspice time of the transient check (s): ~21 time points per bit-serial cycle,
+        ~10 ms per point for a 32 × 32 tile with wires (measured, Sparse solver), scaling as
+        cells^1.5 (0.1 of it without wires, whose nodes merge)."""
+        per_point = sum(0.01 * (t.rows * t.columns / 1024) ** 1.5 for layer in self.tiles for t in layer)
+        if self.r_wire_ohm == 0:
+            per_point *= 0.1
+        return self.check_images * self.input_bits * 21 * per_point
     @property
     def tiles(self) -> list[list[Tile]]:
         """The tiles of each layer."""
