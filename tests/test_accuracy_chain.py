@@ -148,6 +148,8 @@ def test_retraining_in_spice_recovers_part_of_the_loss(small_result):
     ("--levels=1", "--levels=1 is not allowed"),
     ("--tile-columns=7", "--tile-columns=7"),
     ("--check-images=500", "--check-images=500"),
+    ("--check-images=450", "--check-images=450 would take about"),
+    ("--variation=lognormal:x", "--variation='lognormal:x'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argument, message, tmp_path, capsys):
     from memspice.cli import main

@@ -430,12 +430,14 @@ def spice_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions, ext
     return read
 
 
-def transient_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions, extras: dict[str, Any]) -> TileRead:
+def transient_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions, extras: dict[str, Any],
+                   progress: ProgressCallback | None = None) -> TileRead:
     """Every tile's whole readout chain in one ngspice transient of all the images (bit-serial
     pulses, wires, TIAs, difference stages), sampled at the end of every flat top."""
     from memspice.flows.tile_reads import ChainTiming, transient_tile_chain
 
     timing = ChainTiming(config.read_time_s, config.edge_s)
+    total = sum(len(layer) for layer in config.tiles)
 
     def read(layer: int, tile: Tile, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         run = transient_tile_chain(tile.conductances(*chip.conductances[layer]), block, r_wire_ohm=config.r_wire_ohm,
@@ -446,6 +448,10 @@ def transient_read(config: AccuracyChainConfig, chip: Chip, options: RunOptions,
         extras.setdefault("netlist", run.netlist_text)
         for group in ("inputs", "periphery"):
             extras[group] = extras.get(group, 0.0) + run.energy_J[group] / len(block)
+        extras["tiles"] = extras.get("tiles", 0) + 1
+        if progress is not None:
+            progress(extras["tiles"], total, f"check: tile {tile.name}, {len(block)} images, {run.time_points} time points",
+                     run.wall_time_s)
         return np.concatenate([run.plus_current_A, run.minus_current_A], axis=-1), run.difference_V
     return read
 
@@ -529,7 +535,8 @@ def run_accuracy_chain(config: AccuracyChainConfig, *, options: RunOptions | Non
             reference = exact
         started_check = time.perf_counter()
         extras = {}
-        simulated = read_pass(config, network, first_chip, xs, transient_read(config, first_chip, options, extras))
+        transient = transient_read(config, first_chip, options, extras, progress)
+        simulated = read_pass(config, network, first_chip, xs, transient)
         timings["check_s"] = time.perf_counter() - started_check
         check = {**compare_passes(simulated, reference, ys, first_chip.readouts), "time_points": extras["time_points"],
                  "against": "extracted maps" if config.cell == "0T1R" else "batched SPICE DC reads"}
