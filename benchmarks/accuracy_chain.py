@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     tiles = sum(len(layer) for layer in config.tiles)
     print(f"accuracy chain: {images} test images x {config.draws} draws, {tiles} tiles of "
           f"{config.tile_rows}x{config.tile_columns}, r_wire {config.r_wire_ohm:g} ohm, engine {result.engine}")
-    print(f"{'phase':28s} {'wall s':>8s} {'per image x draw ms':>20s}")
+    print(f"{'phase':28s} {'wall s':>8s} {'ms per image x draw':>20s}  (check: ms per image)")
     rows = [("train MLP", t["train_s"], None), ("extract tiles (SPICE)", t["extract_s"], t["extract_s"]),
             ("whole chain, all draws", t["chain_s"], t["chain_s"])]
     if args.check_images:
@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_images:
         print(f"transient check / extracted chain per image: "
               f"{(t['check_s'] / args.check_images) / (t['chain_s'] / (images * config.draws)):.0f}x; "
-              f"identical ADC codes {result.check['identical_adc_codes']}, classes "
+              f"{result.check['adc_codes_differing']} of {result.check['adc_codes']} ADC codes differ "
+              f"({result.check['adc_codes_differing_off_ties']} away from a threshold tie), classes identical "
               f"{result.check['identical_classes']}, current error {result.check['max_current_error_rel']:.2g}")
     for row in result.chain().itertuples():
         print(f"  {row.step:>10s}: {100 * row.accuracy_mean:6.2f} % +- {100 * row.accuracy_std:.2f}")
