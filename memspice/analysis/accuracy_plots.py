@@ -16,9 +16,11 @@ _LABELS = {"software": "software\n(float)", "quantised": "quantised\n(L levels)"
            "retrained": "last layer\nretrained"}
 
 
-def plot_accuracy_chain(chain: "pd.DataFrame", confusion: np.ndarray, path: Path, *, title: str) -> Path:
+def plot_accuracy_chain(chain: "pd.DataFrame", confusion: np.ndarray, path: Path, *, title: str,
+                        levels: int | None = None, randomised: float | None = None) -> Path:
     """Left: accuracy (%) of every step of ``chain`` (columns step, accuracy_mean, accuracy_std,
-    draws) with ±1 std error bars; right: the ``(10, 10)`` confusion matrix (row = true class)."""
+    draws) with ±1 std error bars; right: the ``(10, 10)`` confusion matrix (row = true class).
+    ``levels`` and ``randomised`` (a fraction) name the quantisation and the randomised share in the labels."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -32,7 +34,12 @@ def plot_accuracy_chain(chain: "pd.DataFrame", confusion: np.ndarray, path: Path
     left.bar(x, mean, yerr=std, capsize=5, color=colours, alpha=0.85)
     for k, (m, s, n) in enumerate(zip(mean, std, chain.draws)):
         left.text(k, m + s + 0.3, f"{m:.2f}" + (f"\n±{s:.2f}" if n > 1 else ""), ha="center", va="bottom", fontsize=8)
-    left.set_xticks(x, [_LABELS.get(step, step) for step in chain.step], fontsize=8)
+    labels = dict(_LABELS)
+    if levels is not None:
+        labels["quantised"] = f"quantised\n({levels} levels)"
+    if randomised is not None:
+        labels["randomised"] = f"{100 * randomised:g} % weights\nrandomised"
+    left.set_xticks(x, [labels.get(step, step) for step in chain.step], fontsize=8)
     low = max(0.0, float(np.min(mean - std)) - 5)
     left.set_ylim(low, 101)
     left.set_ylabel("test accuracy (%)")

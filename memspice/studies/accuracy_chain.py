@@ -659,7 +659,8 @@ def _plot(result: ChainResult, path: Path) -> Path:
     from memspice.analysis.accuracy_plots import plot_accuracy_chain
 
     c = result.config
-    return plot_accuracy_chain(result.chain(), result.confusion, path, title=(
+    return plot_accuracy_chain(result.chain(), result.confusion, path, levels=c.levels,
+                               randomised=c.randomise_fraction or None, title=(
         f"digits 64-{c.hidden}-10 on {c.tile_rows}x{c.tile_columns} tiles: {c.levels} levels, "
         f"{c.population.describe()}, {c.r_wire_ohm:g} Ω wires, {c.adc_bits}-bit ADC ({c.draws} draws)"))
 
