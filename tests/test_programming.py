@@ -221,7 +221,7 @@ def test_program_and_coincidence_commands(tmp_path, capsys):
     assert "measured pulse counts == x*delta" in capsys.readouterr().out
     assert json.loads((tmp_path / "c" / "summary.json").read_text())["measured_pulses"] == [[-2, 0, 3], [-4, 0, 6]]
     assert main(["coincidence", "--x", "0,-1", "--delta", "1", "--out", str(tmp_path / "c2")]) == 2
-    assert "--x=-1 is not allowed; allowed: [0, 4096]" in capsys.readouterr().err
+    assert "--x=0,-1: value 2 (-1) is not allowed; allowed: [0, 4096]" in capsys.readouterr().err
 
 
 def test_out_naming_an_existing_file_is_refused_before_simulation(tmp_path, capsys):

@@ -28,6 +28,8 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "vmm": (["--weights", "tests/vmm_weights.csv", "--inputs", "tests/vmm_inputs.csv"], ("shared",)),
     "snn": (["--epochs", "1", "--slots", "2", "--test-slots", "2", "--window-slots", "0", "--max-step", "1n"],
             ("shared",)),
+    "accuracy-chain": (["--hidden", "8", "--draws", "1", "--tile-rows", "32", "--tile-columns", "20",
+                        "--test-images", "10", "--check-images", "1", "--randomise", "0"], ("shared", "vacask")),
 }
 
 

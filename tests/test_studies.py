@@ -33,6 +33,8 @@ STUDY_ARGS: dict[str, list[str]] = {
                       "--v-read", "0.3"],
     "read-margin": ["--sizes", "4,8", "--cells", "0T1R,1S1R", "--scheme", "v3", "--r-wire", "2"],
     "snn": ["--epochs", "1", "--slots", "2", "--test-slots", "2", "--window-slots", "0", "--max-step", "1n"],
+    "accuracy-chain": ["--hidden", "8", "--draws", "1", "--tile-rows", "32", "--tile-columns", "20", "--test-images",
+                       "10", "--check-images", "1", "--randomise", "0"],
 }
 
 #: Summary keys that are measurements of the run itself, not results.
