@@ -69,12 +69,14 @@ def input_codes(inputs: object, *, bits: int, full_scale: float) -> np.ndarray:
     return np.round(x / full_scale * (2**bits - 1)).astype(np.int64)
 
 
-def _trapezoid(v: float, start: float, duration: float, edge: float) -> list[tuple[float, float]]:
-    # Area v·duration exactly: rise over `edge` from `start`, fall over `edge` ending at start+duration+edge.
+def trapezoid_points(v: float, start: float, duration: float, edge: float) -> list[tuple[float, float]]:
+    """PWL points of a pulse of area ``v·duration`` exactly: rise over ``edge`` from ``start``,
+    fall over ``edge`` ending at ``start + duration + edge`` (V, s)."""
     return [(start, 0.0), (start + edge, v), (start + duration, v), (start + duration + edge, 0.0)]
 
 
-def _pwl(points: list[tuple[float, float]]) -> Source:
+def pwl_source(points: list[tuple[float, float]]) -> Source:
+    """A word-line source of PWL ``points`` (from 0 V at t = 0), ``Dc(0)`` when there are none."""
     return Source(Pwl(tuple([(0.0, 0.0)] + [p for p in points if p[0] > 0]))) if points else Source(Dc(0.0))
 
 
@@ -89,7 +91,7 @@ def amplitude_inputs(inputs: object, *, bits: int, full_scale: float, v_read_V: 
     if width_s <= edge_s:
         raise ParameterError(f"width_s={width_s!r} must exceed edge_s={edge_s!r}")
     step = v_read_V / (2**bits - 1)
-    sources = tuple(_pwl(_trapezoid(float(n) * step, start_s, width_s, edge_s)) if n else Source(Dc(0.0))
+    sources = tuple(pwl_source(trapezoid_points(float(n) * step, start_s, width_s, edge_s)) if n else Source(Dc(0.0))
                     for n in codes)
     stop = start_s + width_s + 2 * edge_s
     return EncodedInputs(sources, codes, np.array([[0.0, stop]]), np.array([start_s + width_s]), stop, step, 0.0)
@@ -112,10 +114,10 @@ def pulse_width_inputs(inputs: object, *, bits: int, full_scale: float, v_read_V
         if n == 0:
             sources.append(Source(Dc(0.0)))
         elif duration > edge_s:
-            sources.append(_pwl(_trapezoid(v_read_V, start_s, duration, edge_s)))
+            sources.append(pwl_source(trapezoid_points(v_read_V, start_s, duration, edge_s)))
         else:
             height = v_read_V * duration / edge_s
-            sources.append(_pwl([(start_s, 0.0), (start_s + edge_s, height), (start_s + 2 * edge_s, 0.0)]))
+            sources.append(pwl_source([(start_s, 0.0), (start_s + edge_s, height), (start_s + 2 * edge_s, 0.0)]))
     stop = start_s + max(max_width_s, edge_s) + 2 * edge_s
     return EncodedInputs(tuple(sources), codes, np.array([[0.0, stop]]), np.array([stop]), stop, v_read_V, per_code)
 
@@ -146,8 +148,8 @@ def bit_serial_inputs(inputs: object, *, bits: int, v_read_V: float, width_s: fl
         points: list[tuple[float, float]] = []
         for k in range(bits):
             if planes[k, row]:
-                points += _trapezoid(v_read_V, k * cycle_s + start_s, width_s, edge_s)
-        sources.append(_pwl(_merge(points)))
+                points += trapezoid_points(v_read_V, k * cycle_s + start_s, width_s, edge_s)
+        sources.append(pwl_source(merge_points(points)))
     windows = np.array([[k * cycle_s, (k + 1) * cycle_s] for k in range(bits)])
     samples = np.array([k * cycle_s + start_s + width_s for k in range(bits)])
     return EncodedInputs(tuple(sources), codes, windows, samples, bits * cycle_s, v_read_V, 0.0)
@@ -159,7 +161,7 @@ def _non_negative(value: float, what: str) -> float:
     return float(value)
 
 
-def _merge(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def merge_points(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Drop repeated times (a pulse ending where the next starts) so PWL times strictly increase."""
     merged: list[tuple[float, float]] = []
     for point in points:

@@ -33,7 +33,7 @@ import numpy as np
 from memspice.circuits.cells import make_cells
 from memspice.circuits.crossbar import CrossbarConfig, Source, add_crossbar
 from memspice.circuits.crossbar_cells import CellArray, FixedConductanceCells
-from memspice.circuits.encoders import _merge, _pwl, _trapezoid
+from memspice.circuits.encoders import merge_points, pwl_source, trapezoid_points
 from memspice.circuits.mapping import bit_planes
 from memspice.errors import ParameterError
 from memspice.netlist import Netlist, Op
@@ -150,6 +150,6 @@ def bit_serial_stream(codes: np.ndarray, *, bits: int, v_read_V: float, width_s:
     for row in range(flat.shape[1]):
         points: list[tuple[float, float]] = []
         for cycle in np.flatnonzero(flat[:, row]):
-            points += _trapezoid(v_read_V, cycle * cycle_s + start_s, width_s, edge_s)
-        sources.append(_pwl(_merge(points)))
+            points += trapezoid_points(v_read_V, cycle * cycle_s + start_s, width_s, edge_s)
+        sources.append(pwl_source(merge_points(points)))
     return BitSerialStream(tuple(sources), planes, cycle_s, flat.shape[0] * cycle_s)

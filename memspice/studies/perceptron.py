@@ -36,7 +36,14 @@ from memspice.circuits.write_schemes import scheme_phase
 from memspice.config import ConfigBase, ConfigError, setting
 from memspice.engine.budget import RunCost, array_cost
 from memspice.engine.options import RunOptions
-from memspice.flows.array_pulses import ArrayBench, ScheduleRun, device_params, pin_engine, run_schedule
+from memspice.flows.array_pulses import (
+    ArrayBench,
+    ScheduleRun,
+    device_params,
+    pin_engine,
+    run_schedule,
+    run_schedules,
+)
 from memspice.flows.verify import VerifyResult, verify_cells
 from memspice.spicelib.variation import STUCK_CODES, PopulationConfig, stuck_cell_values, threshold_names
 from memspice.studies.base import ProgressCallback, Study, register_study
@@ -389,8 +396,7 @@ def _ideal_training(config: PerceptronConfig, g0: np.ndarray, step_S: float, epo
     pixels, labels = patterns()
     x, t = encode(pixels), targets(labels)
     g = g0.copy()
-    g_limits = sorted(ArrayBench(1, 2, config.model, config.params).read_conductance(
-        np.array([_on_off_states(config)]), config.v_read_V)[0])
+    g_limits = sorted(_nominal_conductance_S(config, _on_off_states(config)))
     movable = config.stuck == 0
     wrong = []
     for _ in range(epochs + 1):
@@ -441,8 +447,7 @@ def run_perceptron(config: PerceptronConfig, *, options: RunOptions | None = Non
                               verify.transients + 1, energy)
         elif epoch:
             update = config.update_phases(signs, up_sign)
-            pulses = sum(int(np.count_nonzero(np.abs(p.cell_voltages_V) >= config.write_V * (1 - 1e-9)))
-                         for p in update) if config.array == "0T1R" else sum(_selected_rows(p) for p in update)
+            pulses = len(_update_cells(config, signs))  # every moved cell gets one pulse
             cost = UpdateCost(pulses, len(update), len(update) * slot_s, pulses * slot_s, 0)
         schedule = Schedule(tuple(update + config.read_phases(x)), gap_s=GAP_S)
         run = run_schedule(bench, states, schedule, options=options, name=f"epoch_{epoch}")
@@ -483,11 +488,6 @@ def run_perceptron(config: PerceptronConfig, *, options: RunOptions | None = Non
 GAP_S = 2e-9
 
 
-def _selected_rows(phase: Phase) -> int:
-    """Cells a 1T1R column pulse selects: the rows whose gate is on."""
-    return int(np.count_nonzero(phase.gate_levels_V))
-
-
 def _update_cells(config: PerceptronConfig, signs: np.ndarray) -> list[tuple[int, int, int]]:
     """``(row, column, direction)`` of every cell the Manhattan signs move, column by column."""
     cells = [(int(r), j, int(signs[r, j])) for j in range(OUTPUTS) for r in np.flatnonzero(signs[:, j])]
@@ -525,25 +525,15 @@ def _verify_update(config: PerceptronConfig, states: np.ndarray, signs: np.ndarr
 
 def _calibrated_step_S(config: PerceptronConfig, up_sign: float, options: RunOptions | None) -> float:
     """The step Δw0 write-verify moves a weight by: the mean conductance change of one full
-    Manhattan pulse up and one down, from ``state_minus`` on a one-row array of the device."""
-    bench = ArrayBench(1, 1, config.model, config.params, cell=config.array)
-    phases = []
-    for direction in (1, -1):
-        pulse = config.cell_pulse([0], 0, direction, up_sign, config.pulse_width_s)
-        read = config.row_read_phase(0)
-        gates = None if pulse.gate_levels_V is None else pulse.gate_levels_V[:1]
-        read_gates = None if read.gate_levels_V is None else read.gate_levels_V[:1]
-        phases.append(Schedule((Phase(pulse.word_levels_V[:1], pulse.bit_levels_V[:1], pulse.width_s, pulse.rise_s,
-                                      pulse.label, gates),
-                                Phase(read.word_levels_V[:1], read.bit_levels_V[:1], read.width_s, read.rise_s,
-                                      read.label, read_gates)), gap_s=GAP_S))
-    from memspice.flows.array_pulses import run_schedules
-
-    runs = run_schedules(bench, [(np.full((1, 1), config.state_minus), schedule) for schedule in phases],
-                         options=options, name="calibrate")
-    g0 = bench.read_conductance(np.full((1, 1), config.state_minus), config.v_read_V)[0, 0]
-    changes = [abs(bench.read_conductance(run.states_after, config.v_read_V)[0, 0] - g0) for run in runs]
-    return float(np.mean(changes))
+    Manhattan pulse up and one down on cell (0, 0) of the nominal array (no population, ideal
+    wires), every cell at ``state_minus``."""
+    bench = ArrayBench(INPUTS, COLUMNS, config.model, config.params, cell=config.array)
+    states = np.full((INPUTS, COLUMNS), config.state_minus)
+    schedules = [Schedule((config.cell_pulse([0], 0, direction, up_sign, config.pulse_width_s),), gap_s=GAP_S)
+                 for direction in (1, -1)]
+    runs = run_schedules(bench, [(states, schedule) for schedule in schedules], options=options, name="calibrate")
+    g0 = bench.read_conductance(states, config.v_read_V)[0, 0]
+    return float(np.mean([abs(bench.read_conductance(run.states_after, config.v_read_V)[0, 0] - g0) for run in runs]))
 
 
 def _on_off_states(config: PerceptronConfig) -> tuple[float, float]:
@@ -552,8 +542,7 @@ def _on_off_states(config: PerceptronConfig) -> tuple[float, float]:
 
     model = get_model(config.model)
     low, high = model.parameter(model.state_initial).bounds
-    g_low, g_high = ArrayBench(1, 2, config.model, config.params).read_conductance(
-        np.array([[low, high]]), config.v_read_V)[0]
+    g_low, g_high = _nominal_conductance_S(config, (low, high))
     return (high, low) if g_high > g_low else (low, high)
 
 
@@ -561,9 +550,15 @@ def _raising_polarity(config: PerceptronConfig) -> float:
     """The sign of the cell voltage that raises G: the catalog's models move their state up
     under a positive voltage (toward OFF for VTEAM), so it is +1 when G grows with the state
     (from the model's own G(x) at 0.4 and 0.6) and −1 when it falls (VTEAM)."""
-    g_low, g_high = ArrayBench(1, 2, config.model, config.params).read_conductance(
-        np.array([[0.4, 0.6]]), config.v_read_V)[0]
+    g_low, g_high = _nominal_conductance_S(config, (0.4, 0.6))
     return 1.0 if g_high > g_low else -1.0
+
+
+def _nominal_conductance_S(config: PerceptronConfig, states: tuple[float, ...]) -> np.ndarray:
+    """Read conductance (S) of the nominal device (no population) at each of ``states``,
+    from the model's own equations."""
+    return ArrayBench(1, len(states), config.model, config.params).read_conductance(
+        np.array([states]), config.v_read_V)[0]
 
 
 def replay(config: PerceptronConfig, pulses: "pd.DataFrame", states0: np.ndarray, *,

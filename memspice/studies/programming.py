@@ -52,6 +52,7 @@ from memspice.flows.array_pulses import (
     run_schedules,
 )
 from memspice.engine.budget import RunCost, array_cost
+from memspice.flows.verify import check_rows_kept
 from memspice.spicelib.variation import PopulationConfig
 from memspice.studies.base import ProgressCallback, Study, register_study
 from memspice.studies.report import netlist_files, write_report
@@ -657,19 +658,14 @@ def write_verify(config: ProgramConfig, calibration: Calibration, states0: np.nd
 
 
 def _check_other_rows_kept(run: ScheduleRun, row: int, config: ProgramConfig) -> None:
-    """Raise SimulationError when a pulse on ``row`` moved a cell of another row (the rows were
-    run side by side on the promise that they do not)."""
-    from memspice.errors import SimulationError
+    """Raise SimulationError when a pulse on ``row`` moved a cell of another row by more than
+    :data:`STILL_FRACTION` of the state range (the rows were run side by side on that promise)."""
     from memspice.spicelib import get_model
 
     model = get_model(config.model)
     low, high = model.parameter(model.state_initial).bounds
-    others = np.delete(np.abs(run.states_after - run.states_before), row, axis=0)
-    if others.size and float(others.max()) > STILL_FRACTION * (high - low):
-        raise SimulationError(
-            f"write-verify ran the rows side by side, but a pulse on row {row} moved a cell of another row by "
-            f"{float(others.max()):.3g} (more than {STILL_FRACTION:g} of the state range); the half-select probe "
-            "promised it would not", netlist_path=run.waveforms.netlist_path, log_tail="", simulator="VACASK")
+    check_rows_kept(run, row, tolerance=STILL_FRACTION * (high - low),
+                    promise="the half-select probe promised it would not")
 
 
 def write_without_verify(config: ProgramConfig, calibration: Calibration, states0: np.ndarray,
